@@ -1,0 +1,226 @@
+"""Maintainers' tool: regenerate navigation and contents, and re-execute notebooks in place.
+
+    python tools/course.py refresh                  # every notebook
+    python tools/course.py refresh 03 06            # only these (by number or file name)
+    python tools/course.py nav                      # navigation, badges and contents only (no execution)
+    python tools/course.py check                    # exit 1 if any navigation or contents table is stale
+
+``refresh`` runs each notebook top to bottom in a fresh kernel (the one this Python provides), keeps outputs and
+execution counts, strips noisy metadata (widget state, timings) and writes it back. Generated parts:
+the Binder badge line in each notebook's first cell, the navigation cell at the end of each notebook
+(tagged ``navigation``), the contents cell of notebook 00 (tagged ``contents``) and the table in README.md
+between ``<!-- contents:start -->`` and ``<!-- contents:end -->``.
+"""
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+REPOSITORY = "lstm-course/lstm-course"  # GitHub owner/name the Binder links point at; forks change this line
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+NAV_TAG, CONTENTS_TAG = "navigation", "contents"
+CONTENTS_START, CONTENTS_END = "<!-- contents:start -->", "<!-- contents:end -->"
+NOISY_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+
+def notebook_paths():
+    """The course notebooks ``NN_name.ipynb``, in order."""
+    return sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def binder_url(path):
+    return f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/notebooks/{path.name}"
+
+
+def binder_badge(path):
+    return f"[![Open in Binder]({BINDER_BADGE})]({binder_url(path)})"
+
+
+def title_and_subtitle(nb, path):
+    """The H1 title and the one-line subtitle under it, from the notebook's first cell."""
+    first = nb.cells[0] if nb.cells else None
+    lines = [line.strip() for line in (first.source if first and first.cell_type == "markdown" else "").splitlines()]
+    if not lines or not lines[0].startswith("# "):
+        raise SystemExit(f"{path.name}: the first cell must be markdown starting with '# Title'.")
+    title = lines[0][2:].strip()
+    rest = [line for line in lines[1:] if line and not line.startswith("[![")]
+    if not rest:
+        raise SystemExit(f"{path.name}: put a one-line subtitle under the title in the first cell.")
+    return title, rest[0].strip("*_ ")
+
+
+def _number(path):
+    return path.name[:2]
+
+
+def contents_rows(entries, link_prefix):
+    rows = ["| # | Notebook | What you do |", "|---|---|---|"]
+    for path, title, subtitle in entries:
+        rows.append(f"| {_number(path)} | [{title}]({link_prefix}{path.name}) | {subtitle} |")
+    return "\n".join(rows)
+
+
+def navigation_source(entries, index):
+    parts = []
+    if index > 0:
+        prev_path, prev_title, _ = entries[index - 1]
+        parts.append(f"[← Previous: {_number(prev_path)} {prev_title}]({prev_path.name})")
+    parts.append(f"[Contents]({entries[0][0].name}#Contents)")
+    if index + 1 < len(entries):
+        next_path, next_title, _ = entries[index + 1]
+        parts.append(f"[Next: {_number(next_path)} {next_title} →]({next_path.name})")
+    return "---\n" + " | ".join(parts)
+
+
+def _with_badge(source, path):
+    lines = source.splitlines()
+    lines = [line for line in lines if not line.startswith("[![Open in Binder]")]
+    # place the badge after the title and subtitle (first two non-empty lines)
+    seen, insert_at = 0, len(lines)
+    for k, line in enumerate(lines):
+        if line.strip():
+            seen += 1
+            if seen == 2:
+                insert_at = k + 1
+                break
+    lines[insert_at:insert_at] = ["", binder_badge(path)]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _tagged(cell, tag):
+    return tag in cell.get("metadata", {}).get("tags", [])
+
+
+def generated_notebook_sources(entries):
+    """For each notebook, its cells with the generated parts brought up to date (sources only)."""
+    result = {}
+    for index, (path, _, _) in enumerate(entries):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[0].source = _with_badge(nb.cells[0].source, path)
+        nav = navigation_source(entries, index)
+        nav_cells = [c for c in nb.cells if _tagged(c, NAV_TAG)]
+        if nav_cells:
+            for cell in nav_cells:
+                cell.source = nav
+        else:
+            nb.cells.append(nbformat.v4.new_markdown_cell(nav, metadata={"tags": [NAV_TAG]}))
+        for cell in nb.cells:
+            if _tagged(cell, CONTENTS_TAG):
+                cell.source = "## Contents\n\n" + contents_rows(entries, "")
+        result[path] = nb
+    return result
+
+
+def generated_readme(entries):
+    text = README.read_text()
+    if CONTENTS_START not in text or CONTENTS_END not in text:
+        raise SystemExit(f"README.md must contain {CONTENTS_START} and {CONTENTS_END} around the contents table.")
+    head, rest = text.split(CONTENTS_START, 1)
+    _, tail = rest.split(CONTENTS_END, 1)
+    return f"{head}{CONTENTS_START}\n{contents_rows(entries, 'notebooks/')}\n{CONTENTS_END}{tail}"
+
+
+def _entries():
+    entries = []
+    for path in notebook_paths():
+        nb = nbformat.read(path, as_version=4)
+        entries.append((path, *title_and_subtitle(nb, path)))
+    return entries
+
+
+def stale_parts():
+    """Human-readable list of generated parts that differ from what ``nav`` would write (empty when up to date)."""
+    entries = _entries()
+    problems = []
+    for path, nb in generated_notebook_sources(entries).items():
+        stored = nbformat.read(path, as_version=4)
+        if [c.source for c in stored.cells] != [c.source for c in nb.cells]:
+            problems.append(f"{path.relative_to(ROOT)}: navigation, badge or contents is stale")
+    if README.read_text() != generated_readme(entries):
+        problems.append("README.md: the contents table is stale")
+    return problems
+
+
+def strip_noise(nb):
+    """Remove metadata that changes on every run: widget state, timings, interpreter details."""
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        for key in NOISY_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    return nb
+
+
+def write_generated(entries):
+    for path, nb in generated_notebook_sources(entries).items():
+        stored = nbformat.read(path, as_version=4)
+        if [c.source for c in stored.cells] != [c.source for c in nb.cells]:
+            nbformat.write(strip_noise(nb), path)
+            print(f"updated navigation in {path.relative_to(ROOT)}")
+    readme = generated_readme(entries)
+    if README.read_text() != readme:
+        README.write_text(readme)
+        print("updated the contents table in README.md")
+
+
+def execute(path, timeout=600):
+    """Run a notebook top to bottom in a fresh kernel and store it with its outputs. Returns seconds taken."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    seconds = time.perf_counter() - start
+    nbformat.validate(nb)
+    nbformat.write(strip_noise(nb), path)
+    return seconds
+
+
+def select(names):
+    """Notebook paths matching numbers ('03') or file names ('03_lstm_cell_from_scratch.ipynb'); all if empty."""
+    paths = notebook_paths()
+    if not names:
+        return paths
+    chosen = []
+    for name in names:
+        matches = [p for p in paths if p.name == Path(name).name or p.name.startswith(f"{name}_") or p.stem == name]
+        if not matches:
+            raise SystemExit(f"No notebook matches {name!r}. Known: {', '.join(p.name for p in paths)}")
+        chosen.extend(matches)
+    return chosen
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    refresh = sub.add_parser("refresh", help="regenerate navigation, then execute notebooks in place")
+    refresh.add_argument("notebooks", nargs="*", help="numbers or file names (default: all)")
+    sub.add_parser("nav", help="regenerate navigation, badges and contents only")
+    sub.add_parser("check", help="fail if navigation or contents is stale")
+    args = parser.parse_args(argv)
+
+    if args.command == "check":
+        problems = stale_parts()
+        for problem in problems:
+            print(problem)
+        if problems:
+            print("Run: python tools/course.py nav")
+        return 1 if problems else 0
+    write_generated(_entries())
+    if args.command == "refresh":
+        for path in select(args.notebooks):
+            print(f"executing {path.name} ...", flush=True)
+            print(f"  done in {execute(path):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
