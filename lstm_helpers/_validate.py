@@ -41,8 +41,7 @@ def as_float_tensor(data, name, dtype=None):
             array = np.asarray(data)
         except ValueError as exc:
             raise ValueError(
-                f"{name} could not be read as a rectangular array of numbers ({exc}). "
-                "Make every row the same length."
+                f"{name} could not be read as a rectangular array of numbers ({exc}). Make every row the same length."
             ) from None
         if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
             raise TypeError(

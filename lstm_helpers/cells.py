@@ -38,7 +38,9 @@ def _check_matrix_and_bias(W, b, W_name, b_name, hidden_size=None, width=None):
         if not value.is_floating_point():
             raise TypeError(f"{name} must be floating point, but has dtype {value.dtype}. Use {name}.float().")
     if W.dim() != 2:
-        raise ValueError(f"{W_name} must be 2-D (hidden_size, hidden_size + input_size), but has shape {tuple(W.shape)}.")
+        raise ValueError(
+            f"{W_name} must be 2-D (hidden_size, hidden_size + input_size), but has shape {tuple(W.shape)}."
+        )
     rows, cols = W.shape
     if hidden_size is not None and (rows, cols) != (hidden_size, width):
         raise ValueError(
@@ -203,9 +205,7 @@ def init_lstm_weights(input_size, hidden_size, generator=None, dtype=torch.float
 
 def _check_weights(weights, cls):
     if not isinstance(weights, cls):
-        raise TypeError(
-            f"weights must be {cls.__name__} (see lstm_helpers.cells), but got {type(weights).__name__}."
-        )
+        raise TypeError(f"weights must be {cls.__name__} (see lstm_helpers.cells), but got {type(weights).__name__}.")
 
 
 def _check_state(state, name, batch_shape, hidden_size, dtype):
@@ -306,4 +306,5 @@ def run_lstm(x, weights, h0=None, c0=None):
         step = _lstm_step(x[..., t, :], h, c, weights)
         h, c = step.h, step.c
         steps.append(step)
-    return LSTMTrace(*(torch.stack(values, dim=-2) for values in zip(*steps)))  # each (batch, seq_len, hidden_size)
+    # stack each intermediate over time: every field becomes (batch, seq_len, hidden_size)
+    return LSTMTrace(*(torch.stack(values, dim=-2) for values in zip(*steps, strict=True)))

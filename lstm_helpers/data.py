@@ -61,7 +61,10 @@ def _check_pairs(pairs, name):
 
 
 def make_sequences(pairs, length):
-    """One arithmetic sequence per ``(start, step)`` pair: an array ``(len(pairs), length)``. Introduced in notebook 06."""
+    """One arithmetic sequence per ``(start, step)`` pair, as an array ``(len(pairs), length)``.
+
+    Introduced in notebook 06.
+    """
     pairs = _check_pairs(pairs, "pairs")
     if not pairs:
         raise ValueError("pairs is empty. Give at least one (start, step) pair, e.g. all_pairs().")

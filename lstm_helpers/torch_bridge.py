@@ -39,7 +39,9 @@ def _check_module(module, cls, what):
     if getattr(module, "nonlinearity", "tanh") != "tanh":
         problems.append(f"nonlinearity={module.nonlinearity!r} (use 'tanh')")
     if problems:
-        raise ValueError(f"The scratch {what} matches a single-layer {cls.__name__} only; this one has " + ", ".join(problems) + ".")
+        raise ValueError(
+            f"The scratch {what} matches a single-layer {cls.__name__} only; this one has " + ", ".join(problems) + "."
+        )
 
 
 def _check_scratch(weights, cls, module):
