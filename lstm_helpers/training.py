@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from ._validate import as_float_tensor, check_finite_number, check_positive_int
 from .models import as_model_input
 
-__all__ = ["train", "predict", "default_device"]
+__all__ = ["train", "make_lbfgs", "predict", "default_device"]
 
 
 def default_device():
@@ -31,12 +31,39 @@ def _model_input_size(model):
     return getattr(model, "input_size", 1)
 
 
-def train(model, X, y, num_epochs=100, lr=1e-2, batch_size=None, seed=None, progress=True, clip_grad_norm=None):
-    """Train ``model`` with Adam on mean squared error and return the loss after each epoch.
+def make_lbfgs(parameters, lr=1.0):
+    """L-BFGS set up for one step per epoch on a small full batch (strong-Wolfe line search, up to 25 evaluations
+    per step, no early stop). Introduced in notebook 06."""
+    return torch.optim.LBFGS(
+        parameters,
+        lr=lr,
+        max_iter=1,
+        max_eval=25,
+        history_size=50,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
+    )
+
+
+def train(
+    model,
+    X,
+    y,
+    num_epochs=100,
+    lr=1e-2,
+    batch_size=None,
+    seed=None,
+    progress=True,
+    clip_grad_norm=None,
+    optimizer="adam",
+):
+    """Train ``model`` on mean squared error and return the loss at the start of each epoch's step(s).
 
     ``X`` holds windows ``(num_windows, seq_len)`` or ``(num_windows, seq_len, input_size)``; ``y`` holds targets
     ``(num_windows,)`` or ``(num_windows, output_size)``. ``batch_size=None`` uses the whole data set as one batch.
-    ``seed`` makes the shuffling repeatable. Introduced in notebook 06.
+    ``seed`` makes the shuffling repeatable. ``optimizer`` is ``"adam"`` (default) or ``"lbfgs"`` (full batch only,
+    one L-BFGS step per epoch, see ``make_lbfgs``; use ``lr=1``). Introduced in notebook 06.
     """
     _check_model(model)
     num_epochs = check_positive_int(num_epochs, "num_epochs")
@@ -58,8 +85,13 @@ def train(model, X, y, num_epochs=100, lr=1e-2, batch_size=None, seed=None, prog
     if clip_grad_norm is not None:
         clip_grad_norm = check_finite_number(clip_grad_norm, "clip_grad_norm")
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    if optimizer not in ("adam", "lbfgs"):
+        raise ValueError(f'optimizer must be "adam" or "lbfgs", but got {optimizer!r}.')
+    if optimizer == "lbfgs" and batch_size < n:
+        raise ValueError("L-BFGS needs the whole data set in one batch: use batch_size=None with optimizer='lbfgs'.")
 
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    use_lbfgs = optimizer == "lbfgs"
+    optimizer = make_lbfgs(model.parameters(), lr) if use_lbfgs else torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
     losses = []
     model.train()
@@ -69,12 +101,20 @@ def train(model, X, y, num_epochs=100, lr=1e-2, batch_size=None, seed=None, prog
         total = 0.0
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(X[idx]), y[idx])
-            loss.backward()
-            if clip_grad_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-            optimizer.step()
+
+            def closure(idx=idx):
+                optimizer.zero_grad()
+                loss = loss_fn(model(X[idx]), y[idx])
+                loss.backward()
+                if clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+                return loss
+
+            if use_lbfgs:
+                loss = optimizer.step(closure)
+            else:
+                loss = closure()
+                optimizer.step()
             total += loss.item() * len(idx)
         losses.append(total / n)
         bar.set_postfix(loss=f"{losses[-1]:.2e}", refresh=False)

@@ -54,7 +54,10 @@ def title_and_subtitle(nb, path):
     rest = [line for line in lines[1:] if line and not line.startswith("[![")]
     if not rest:
         raise SystemExit(f"{path.name}: put a one-line subtitle under the title in the first cell.")
-    return title, rest[0].strip("*_ ")
+    subtitle = rest[0]
+    if not (len(subtitle) > 2 and subtitle[0] == subtitle[-1] == "*"):
+        raise SystemExit(f"{path.name}: the subtitle under the title must be one italic line, *like this*.")
+    return title, subtitle.strip("*_ ")
 
 
 def _number(path):
@@ -91,7 +94,7 @@ def _with_badge(source, path):
             if seen == 2:
                 insert_at = k + 1
                 break
-    lines[insert_at:insert_at] = ["", binder_badge(path)]
+    lines[insert_at:insert_at] = ["", binder_badge(path), ""]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

@@ -1,0 +1,123 @@
+"""Kernel-side cost of one slider move in the explorers of notebooks 04 and 07 (a benchmark, not a test).
+
+    python benchmarks/widgets.py            # 60 moves per explorer
+    python benchmarks/widgets.py --moves 200
+
+It starts a real IPython kernel (as JupyterLab would), builds each explorer exactly as its notebook does (sliders,
+``interactive_output``, the figure in an ``ipywidgets.Image``), then moves the slider by setting its ``value`` inside
+the kernel: the same observer chain a browser drag triggers (compute, redraw, PNG, readout HTML, widget messages).
+It reports the median and 95th percentile per move, as wall-clock time and as the kernel process's CPU time (the
+CPU time is less disturbed by other programs competing for the cores). The design target is a median <= 50 ms.
+"""
+
+import argparse
+import json
+import sys
+
+from jupyter_client.manager import start_new_kernel
+
+SETUP = r"""
+import json, statistics, time
+import ipywidgets as widgets
+from IPython.display import display
+
+def _measure(name, slider, values):
+    wall, cpu = [], []
+    for value in values:
+        w0, c0 = time.perf_counter(), time.process_time()
+        slider.value = value  # fires interactive_output -> the explorer's update, as a browser move does
+        wall.append(1e3 * (time.perf_counter() - w0))
+        cpu.append(1e3 * (time.process_time() - c0))
+    def p95(xs):
+        return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
+    return {"explorer": name, "moves": len(values), "median_ms": statistics.median(wall), "p95_ms": p95(wall),
+            "cpu_median_ms": statistics.median(cpu), "cpu_p95_ms": p95(cpu)}
+
+_results = []
+"""
+
+CELL_EXPLORER = r"""
+from lstm_helpers.explorer import CellExplorer, cell_layout, cell_sliders
+cell_explorer = CellExplorer()
+sliders = cell_sliders()
+cell_out = widgets.interactive_output(cell_explorer.update, sliders)
+display(cell_layout(sliders, cell_explorer, cell_out))
+values = [round(-2 + 4 * (k % 41) / 40, 1) for k in range(1, MOVES + 1)]
+_results.append(_measure("04 one cell (x_t slider)", sliders["x_t"], values))
+values = [round(-6 + 12 * (k % 61) / 60, 1) for k in range(1, MOVES + 1)]
+_results.append(_measure("04 one cell (b_f slider)", sliders["b_f"], values))
+"""
+
+TIME_EXPLORER = r"""
+from lstm_helpers.cells import run_lstm
+from lstm_helpers.time_explorer import TimeExplorer, spike_sequence, spike_weights, time_controls
+x = spike_sequence()
+time_explorer = TimeExplorer(x, run_lstm(x, spike_weights()))
+play, step = time_controls(time_explorer.seq_len)
+time_out = widgets.interactive_output(time_explorer.update, {"t": step})
+display(widgets.VBox([widgets.HBox([play, step]), time_explorer.image, time_out]))
+values = [k % time_explorer.seq_len for k in range(1, MOVES + 1)]
+_results.append(_measure("04 through time (time-step slider)", step, values))
+"""
+
+TRAINED_EXPLORER = r"""
+from lstm_helpers.arithmetic import train_arithmetic_lstm
+from lstm_helpers.sequence_explorer import SequenceExplorer, trace_model
+result = train_arithmetic_lstm(seed=0, progress=False)
+trained = TimeExplorer([2, 4, 6, 8], trace_model(result.model, [2, 4, 6, 8], result.scaler))
+play, step = time_controls(trained.seq_len)
+trained_out = widgets.interactive_output(trained.update, {"t": step})
+display(widgets.VBox([widgets.HBox([play, step]), trained.image, trained_out]))
+values = [k % trained.seq_len for k in range(1, MOVES + 1)]
+_results.append(_measure("07 trained LSTM (time-step slider)", step, values))
+sequence_explorer = SequenceExplorer(result)
+box = widgets.Text(value="3, 6, 9, 12", continuous_update=False)
+sequence_out = widgets.interactive_output(sequence_explorer.update, {"text": box})
+display(widgets.VBox([box, sequence_out]))
+texts = ["2, 4, 6, 8", "1,,2", "5, 10, 15, 20", "hello", "100, 200, 300, 400", "7, 9, 11, 13"]
+values = [texts[k % len(texts)] for k in range(max(12, MOVES // 5))]
+_results.append(_measure("07 typed sequence (Enter in the text box)", box, values))
+print("RESULTS" + json.dumps(_results))
+"""
+
+
+def run(moves):
+    """Run every explorer in a fresh kernel and return a list of result dicts."""
+    manager, client = start_new_kernel(kernel_name="python3")
+    captured = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            captured.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            captured.append("\n".join(msg["content"]["traceback"]))
+
+    try:
+        for code in (SETUP, CELL_EXPLORER, TIME_EXPLORER, TRAINED_EXPLORER):
+            reply = client.execute_interactive(code.replace("MOVES", str(moves)), timeout=600, output_hook=hook)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError("The benchmark code failed in the kernel:\n" + "".join(captured))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = "".join(captured)
+    return json.loads(text.split("RESULTS", 1)[1].splitlines()[0])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--moves", type=int, default=60, help="slider moves per explorer (default 60)")
+    args = parser.parse_args(argv)
+    if args.moves < 5:
+        parser.error("--moves must be at least 5 for a median and a 95th percentile to mean anything.")
+    results = run(args.moves)
+    print(f"{'explorer':45} {'moves':>5} {'median ms':>10} {'p95 ms':>8} {'CPU median':>11} {'CPU p95':>8}")
+    for r in results:
+        print(f"{r['explorer']:45} {r['moves']:>5} {r['median_ms']:>10.1f} {r['p95_ms']:>8.1f} "
+              f"{r['cpu_median_ms']:>11.1f} {r['cpu_p95_ms']:>8.1f}")
+    print("target: median <= 50 ms per slider move (the typed sequence is an Enter press, not a slider)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""The single-cell gate explorer: one LSTM step of a 1-unit cell, every number on a slider.
+
+Introduced in notebook 04 (``04_gate_explorer``). ``one_unit_step`` is the pure computation (it calls the
+scratch cell from ``lstm_helpers.cells``); ``CellExplorer`` draws each gate as a point on its sigmoid/tanh curve
+and updates the picture in place; ``cell_sliders`` and ``cell_layout`` build the widgets around it.
+"""
+
+from typing import NamedTuple
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from IPython.display import HTML, display
+from matplotlib.figure import Figure
+
+from ._render import BlitImage
+from ._validate import check_finite_number
+from .cells import LSTMWeights, lstm_step
+
+__all__ = [
+    "GATES",
+    "GATE_LABELS",
+    "CELL_PARAMS",
+    "DEFAULT_CELL",
+    "PRESETS",
+    "CellState",
+    "one_unit_weights",
+    "one_unit_step",
+    "behaviour",
+    "cell_readout_html",
+    "CellExplorer",
+    "cell_sliders",
+    "cell_layout",
+]
+
+GATES = ("f", "i", "C", "o")  # forget, input, candidate C̃ (PyTorch's g), output
+GATE_LABELS = {"f": "f (forget)", "i": "i (input)", "C": "C̃ (candidate)", "o": "o (output)"}
+_SYMBOL = {"f": "f", "i": "i", "C": "C̃", "o": "o"}
+CELL_PARAMS = tuple(f"{kind}_{gate}" for gate in GATES for kind in ("wx", "wh", "b"))
+DEFAULT_CELL = {"x_t": 1.0, "h_prev": 0.0, "c_prev": 1.0} | {
+    name: (0.0 if name.startswith("b") else 1.0) for name in CELL_PARAMS
+}
+_QUIET = {name: 0.0 for name in CELL_PARAMS} | {"wx_C": 1.0}  # only the candidate listens to x_t
+PRESETS = {
+    "forget": _QUIET | {"b_f": -6.0, "b_i": -6.0, "b_o": 6.0},  # f ≈ 0, i ≈ 0: the memory is wiped
+    "hold": _QUIET | {"b_f": 6.0, "b_i": -6.0, "b_o": 6.0},  # f ≈ 1, i ≈ 0: the memory is kept as it is
+    "overwrite": _QUIET | {"b_f": -6.0, "b_i": 6.0, "b_o": 6.0},  # f ≈ 0, i ≈ 1: the memory becomes C̃
+}
+
+
+class CellState(NamedTuple):
+    """One step of a 1-unit LSTM: inputs, each gate's pre-activation ``z`` (a dict) and value, new c and h."""
+
+    x_t: float
+    h_prev: float
+    c_prev: float
+    z: dict
+    f: float
+    i: float
+    g: float
+    o: float
+    c: float
+    h: float
+
+
+def _check_params(params):
+    unknown = sorted(set(params) - set(CELL_PARAMS))
+    if unknown:
+        raise TypeError(f"Unknown cell parameter(s) {unknown}. Known: {', '.join(CELL_PARAMS)}.")
+    return {name: check_finite_number(params.get(name, DEFAULT_CELL[name]), name) for name in CELL_PARAMS}
+
+
+def one_unit_weights(**params):
+    """``LSTMWeights`` of a 1-unit cell with input_size 1 from ``wx_f, wh_f, b_f, ...`` (missing ones: defaults).
+
+    Each gate's row acts on ``[h_{t-1}, x_t]``, so ``W_f = [[wh_f, wx_f]]``. Introduced in notebook 04.
+    """
+    params = _check_params(params)
+    parts = {}
+    for gate in GATES:
+        parts[f"W_{gate}"] = torch.tensor([[params[f"wh_{gate}"], params[f"wx_{gate}"]]])  # (1, 2)
+        parts[f"b_{gate}"] = torch.tensor([params[f"b_{gate}"]])  # (1,)
+    return LSTMWeights(**parts)
+
+
+def one_unit_step(x_t, h_prev, c_prev, **params):
+    """One step of a 1-unit LSTM cell with scalar weights; returns a ``CellState``. Introduced in notebook 04.
+
+    ``params`` are ``wx_f, wh_f, b_f`` (and the same for ``i``, ``C``, ``o``): the weight on ``x_t``, the weight on
+    ``h_{t-1}`` and the bias of each gate, so that ``z_f = wx_f * x_t + wh_f * h_prev + b_f`` and ``f = σ(z_f)``.
+    """
+    x_t = check_finite_number(x_t, "x_t")
+    h_prev = check_finite_number(h_prev, "h_prev")
+    c_prev = check_finite_number(c_prev, "c_prev")
+    params = _check_params(params)
+    weights = one_unit_weights(**params)
+    step = lstm_step(torch.tensor([x_t]), torch.tensor([h_prev]), torch.tensor([c_prev]), weights)
+    z = {gate: params[f"wx_{gate}"] * x_t + params[f"wh_{gate}"] * h_prev + params[f"b_{gate}"] for gate in GATES}
+    values = {name: getattr(step, name).item() for name in ("f", "i", "g", "o", "c", "h")}
+    return CellState(x_t, h_prev, c_prev, z, **values)
+
+
+def behaviour(state):
+    """A few words on what the cell is doing with its memory in ``state``. Introduced in notebook 04."""
+    if not isinstance(state, CellState):
+        raise TypeError(f"state must be a CellState from one_unit_step, but got {type(state).__name__}.")
+    low, high = 0.1, 0.9
+    if state.f < low and state.i < low:
+        return "forgetting: f ≈ 0 and i ≈ 0, so c_t ≈ 0 (the memory is wiped)"
+    if state.f < low and state.i > high:
+        return "overwriting: f ≈ 0 and i ≈ 1, so c_t ≈ C̃ (the old memory is replaced)"
+    if state.f > high and state.i < low:
+        return "holding: f ≈ 1 and i ≈ 0, so c_t ≈ c_{t−1} (the memory is kept)"
+    if state.f > high and state.i > high:
+        return "adding: f ≈ 1 and i ≈ 1, so c_t ≈ c_{t−1} + C̃ (the memory accumulates)"
+    return "mixing: part of the old memory and part of the candidate"
+
+
+def cell_readout_html(state):
+    """The equations of one step with the numbers filled in, as HTML. Introduced in notebook 04."""
+    if not isinstance(state, CellState):
+        raise TypeError(f"state must be a CellState from one_unit_step, but got {type(state).__name__}.")
+    lines = []
+    for gate, value in zip(GATES, (state.f, state.i, state.g, state.o), strict=True):
+        squash = "tanh" if gate == "C" else "σ"
+        lines.append(f"{_SYMBOL[gate]} = {squash}(w<sub>x</sub>·x<sub>t</sub> + w<sub>h</sub>·h<sub>t−1</sub> + b) "
+                     f"= {squash}({state.z[gate]:.2f}) = <b>{value:.3f}</b>")
+    lines.append(f"c<sub>t</sub> = f·c<sub>t−1</sub> + i·C̃ = {state.f:.3f}·{state.c_prev:.2f} + "
+                 f"{state.i:.3f}·{state.g:.3f} = <b>c_t = {state.c:.3f}</b>")
+    lines.append(f"h<sub>t</sub> = o·tanh(c<sub>t</sub>) = {state.o:.3f}·tanh({state.c:.3f}) "
+                 f"= <b>h_t = {state.h:.3f}</b>")
+    lines.append(f"<i>The cell is {behaviour(state)}.</i>")
+    return "<div style='font-family: monospace; line-height: 1.5'>" + "<br>".join(lines) + "</div>"
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+class CellExplorer:
+    """A figure of one LSTM step, made once and updated in place: ``update(**values)`` is what a slider calls.
+
+    Introduced in notebook 04. ``image`` is the ``ipywidgets.Image`` showing the figure; ``state`` the last
+    ``CellState``. In a notebook, the object itself displays as a static PNG.
+    """
+
+    def __init__(self, dpi=72):
+        fig = Figure(figsize=(10, 2.6), dpi=dpi, layout="constrained")
+        axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.1]})
+        z = np.linspace(-8, 8, 161)
+        self._points, self._guides = {}, {}
+        for ax, gate in zip(axes[:4], GATES, strict=True):
+            curve = np.tanh(z) if gate == "C" else _sigmoid(z)
+            ax.plot(z, curve, color="0.35", lw=1.5)
+            ax.axhline(0, color="0.8", lw=0.8)
+            ax.set(xlim=(-8, 8), ylim=(-1.1, 1.1), xlabel="pre-activation z (no unit)")
+            self._guides[gate] = ax.axvline(0, color="tab:orange", ls="--", lw=1)
+            (self._points[gate],) = ax.plot([0], [0], "o", color="tab:orange", ms=9)
+            ax.set_title(GATE_LABELS[gate], fontsize=10)
+        axes[0].set_ylabel("gate value (no unit)")
+        bar_ax = axes[4]
+        self._bars = bar_ax.bar(["$c_{t-1}$", "$c_t$", "$h_t$"], [0, 0, 0], color=["0.6", "tab:blue", "tab:green"])
+        bar_ax.axhline(0, color="0.5", lw=0.8)
+        bar_ax.set(ylim=(-3.4, 3.4), ylabel="state value (no unit)")
+        bar_ax.set_title("cell and hidden state", fontsize=10)
+        fig.suptitle("One LSTM step: each gate is a point on its curve", fontsize=11)
+        moving = [*self._points.values(), *self._guides.values(), *self._bars]  # text is slow: numbers go to HTML
+        self._render = BlitImage(fig, moving)
+        self.fig = fig
+        self.image = self._render.image
+        self.state = None
+        self.update(show=False, **DEFAULT_CELL)
+
+    def update(self, x_t, h_prev, c_prev, show=True, **params):
+        """Compute one step, move the artists, refresh ``image`` and (with ``show``) display the equations."""
+        state = one_unit_step(x_t, h_prev, c_prev, **params)
+        for gate, value in zip(GATES, (state.f, state.i, state.g, state.o), strict=True):
+            z = float(np.clip(state.z[gate], -7.8, 7.8))  # keep the point on the plotted part of the curve
+            self._points[gate].set_data([z], [value])
+            self._guides[gate].set_xdata([z, z])
+        for bar, value in zip(self._bars, (state.c_prev, state.c, state.h), strict=True):
+            bar.set_height(value)
+        self._render.refresh()
+        self.state = state
+        if show:
+            display(HTML(cell_readout_html(state)))
+        return state
+
+    def png(self):
+        """The current picture as PNG bytes."""
+        return self._render.png()
+
+    def _repr_png_(self):
+        return self.png()
+
+
+def _slider(value, low, high, description):
+    return widgets.FloatSlider(
+        value=value, min=low, max=high, step=0.1, description=description, readout_format=".1f",
+        continuous_update=True, style={"description_width": "60px"}, layout=widgets.Layout(width="260px"),
+    )
+
+
+def cell_sliders(values=None):
+    """One slider per input and gate weight/bias, named like ``one_unit_step``'s arguments (notebook 04)."""
+    values = DEFAULT_CELL | (values or {})
+    sliders = {
+        "x_t": _slider(values["x_t"], -2, 2, "x_t"),
+        "h_prev": _slider(values["h_prev"], -1, 1, "h_{t−1}"),
+        "c_prev": _slider(values["c_prev"], -2, 2, "c_{t−1}"),
+    }
+    for gate in GATES:
+        symbol = _SYMBOL[gate]
+        for kind, label in (("wx", f"w_x ({symbol})"), ("wh", f"w_h ({symbol})"), ("b", f"b ({symbol})")):
+            sliders[f"{kind}_{gate}"] = _slider(values[f"{kind}_{gate}"], -8, 8, label)
+    return sliders
+
+
+def cell_layout(sliders, explorer, out):
+    """Arrange the sliders, preset buttons, figure and readout in one box. Introduced in notebook 04."""
+    presets = widgets.ToggleButtons(options=["default", *PRESETS], value=None, description="preset",
+                                    style={"button_width": "90px"})
+
+    def apply(change):
+        if change["new"] is None:
+            return
+        chosen = DEFAULT_CELL if change["new"] == "default" else PRESETS[change["new"]]
+        for name, value in chosen.items():
+            if name in sliders and sliders[name].value != value:
+                sliders[name].value = value
+
+    presets.observe(apply, names="value")
+    state_box = widgets.VBox([widgets.HTML("<b>inputs</b>"), sliders["x_t"], sliders["h_prev"], sliders["c_prev"]])
+    gate_rows = [
+        widgets.HBox([sliders[f"{kind}_{gate}"] for kind in ("wx", "wh", "b")]) for gate in GATES
+    ]
+    gate_box = widgets.VBox([widgets.HTML("<b>gate weights and biases</b>"), *gate_rows])
+    return widgets.VBox([presets, widgets.HBox([state_box, gate_box]), explorer.image, out])

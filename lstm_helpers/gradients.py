@@ -1,0 +1,195 @@
+"""Measure how the gradient shrinks (or grows) as it travels back in time: ‖∂L/∂h_t‖ against distance from the loss.
+
+Introduced in notebook 02 (``02_vanishing_gradients``) for the vanilla RNN; notebook 05 (``05_lstm_gradient_flow``)
+adds the LSTM and its cell state. The loss is read from the last hidden state only (by default ``L = sum(h_T)``),
+so a step ``k`` steps before the end is at *distance* ``k`` from the loss.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from torch import nn
+
+from ._render import BlitImage
+from ._validate import check_finite_number, check_positive_int
+from .cells import LSTMWeights, RNNWeights, init_rnn_weights, lstm_step, rnn_step
+from .torch_bridge import lstm_weights_from_torch, rnn_weights_from_torch
+
+__all__ = [
+    "GradientProfile",
+    "gradient_norms",
+    "spectral_radius",
+    "scale_recurrent_weights",
+    "rnn_gradient_profile",
+    "GradientExplorer",
+]
+
+
+@dataclass(frozen=True)
+class GradientProfile:
+    """Gradient norms ordered by distance from the loss: index 0 is the last step, index k is k steps earlier.
+
+    ``h_norm[k]`` is ‖∂L/∂h_{T-k}‖ (averaged over the batch); for an LSTM ``c_norm[k]`` is ‖∂L/∂c_{T-k}‖, else None.
+    """
+
+    distance: np.ndarray  # (seq_len,)
+    h_norm: np.ndarray  # (seq_len,)
+    c_norm: np.ndarray | None = None
+
+    def relative(self, state="h"):
+        """Norms divided by the norm at distance 0, so the curve starts at 1."""
+        if state not in ("h", "c"):
+            raise ValueError(f"state must be 'h' or 'c', but got {state!r}.")
+        norms = self.h_norm if state == "h" else self.c_norm
+        if norms is None:
+            raise ValueError("This profile has no cell-state norms: only an LSTM has a cell state c. Use state='h'.")
+        return norms / norms[0]
+
+    def at(self, distance, state="h"):
+        """The relative norm (see ``relative``) ``distance`` steps before the loss."""
+        distance = int(distance)
+        if not 0 <= distance < len(self.distance):
+            raise ValueError(f"distance must be between 0 and {len(self.distance) - 1}, but got {distance}.")
+        return float(self.relative(state)[distance])
+
+
+def _as_weights(model):
+    """Scratch weights from scratch weights or a single-layer ``nn.RNN``/``nn.LSTM``."""
+    if isinstance(model, (RNNWeights, LSTMWeights)):
+        return model
+    if isinstance(model, nn.LSTM):
+        return lstm_weights_from_torch(model)
+    if isinstance(model, nn.RNN):
+        return rnn_weights_from_torch(model)
+    raise TypeError(
+        f"Expected RNNWeights, LSTMWeights, nn.RNN or nn.LSTM, but got {type(model).__name__}. "
+        "Build weights with lstm_helpers.cells.init_rnn_weights(...) or pass the nn module."
+    )
+
+
+def _default_loss(h_last):
+    return h_last.sum()
+
+
+def gradient_norms(x, model, loss_fn=None):
+    """Run ``model`` over ``x``, backpropagate ``loss_fn(h_T)`` and return a ``GradientProfile``.
+
+    ``model`` is ``RNNWeights``/``LSTMWeights`` or a single-layer ``nn.RNN``/``nn.LSTM`` (its weights are copied);
+    ``x`` is ``(seq_len, input_size)`` or ``(batch, seq_len, input_size)``; ``loss_fn`` maps the last hidden
+    state to a scalar (default: its sum). Introduced in notebook 02 (RNN) and notebook 05 (LSTM).
+    """
+    weights = _as_weights(model)
+    loss_fn = _default_loss if loss_fn is None else loss_fn
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of the last hidden state, but got {type(loss_fn).__name__}.")
+    x = torch.as_tensor(x, dtype=weights.dtype) if not isinstance(x, torch.Tensor) else x.to(weights.dtype)
+    if x.dim() not in (2, 3) or x.shape[-1] != weights.input_size:
+        raise ValueError(
+            f"x has shape {tuple(x.shape)}, but expected (seq_len, {weights.input_size}) or "
+            f"(batch, seq_len, {weights.input_size}) for these weights."
+        )
+    is_lstm = isinstance(weights, LSTMWeights)
+    h = torch.zeros(*x.shape[:-2], weights.hidden_size, dtype=weights.dtype, requires_grad=True)  # h_0 = 0, tracked
+    c = torch.zeros_like(h) if is_lstm else None  # (batch, hidden_size)
+    hs, cs = [], []
+    for t in range(x.shape[-2]):
+        if is_lstm:
+            step = lstm_step(x[..., t, :], h, c, weights)
+            h, c = step.h, step.c
+            c.retain_grad()  # keep ∂L/∂c_t, which autograd would otherwise free
+            cs.append(c)
+        else:
+            h = rnn_step(x[..., t, :], h, weights)
+        h.retain_grad()  # keep ∂L/∂h_t
+        hs.append(h)
+    loss = loss_fn(hs[-1])
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        raise ValueError("loss_fn must return a single number (a scalar tensor), e.g. h_last.sum().")
+    loss.backward()
+
+    def norms(states):
+        values = [s.grad.norm(dim=-1).mean().item() for s in states]  # one norm per step, mean over the batch
+        return np.array(values[::-1])  # (seq_len,) ordered by distance from the loss
+
+    return GradientProfile(np.arange(len(hs)), norms(hs), norms(cs) if is_lstm else None)
+
+
+def spectral_radius(W):
+    """The largest absolute eigenvalue of a square matrix (e.g. ``weights.W_hh``). Introduced in notebook 02."""
+    if not isinstance(W, torch.Tensor) or W.dim() != 2 or W.shape[0] != W.shape[1]:
+        shape = tuple(W.shape) if isinstance(W, torch.Tensor) else type(W).__name__
+        raise ValueError(f"spectral_radius needs a square matrix tensor such as weights.W_hh, but got {shape}.")
+    return torch.linalg.eigvals(W.detach().double()).abs().max().item()
+
+
+def scale_recurrent_weights(weights, scale):
+    """A copy of ``RNNWeights`` whose recurrent part ``W_hh`` is multiplied by ``scale``. Introduced in notebook 02."""
+    if not isinstance(weights, RNNWeights):
+        raise TypeError(f"weights must be RNNWeights, but got {type(weights).__name__}.")
+    scale = check_finite_number(scale, "scale")
+    W = weights.W.detach().clone()
+    W[:, : weights.hidden_size] *= scale
+    return RNNWeights(W=W, b=weights.b.detach().clone())
+
+
+def rnn_gradient_profile(weight_scale=1.0, seq_len=60, hidden_size=32, input_size=4, seed=0):
+    """The gradient profile of a random vanilla RNN whose ``W_hh`` is scaled by ``weight_scale``.
+
+    The weights are drawn like ``torch.nn.RNN``'s (seeded), the input is one seeded standard-normal sequence.
+    This is what notebook 02's sliders call. Introduced in notebook 02.
+    """
+    seq_len = check_positive_int(seq_len, "seq_len")
+    hidden_size = check_positive_int(hidden_size, "hidden_size")
+    input_size = check_positive_int(input_size, "input_size")
+    generator = torch.Generator().manual_seed(seed)
+    weights = scale_recurrent_weights(init_rnn_weights(input_size, hidden_size, generator), weight_scale)
+    x = torch.randn(seq_len, input_size, generator=generator)  # (seq_len, input_size)
+    return gradient_norms(x, weights)
+
+
+class GradientExplorer:
+    """A log-scale plot of ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ against distance, made once and updated in place.
+
+    ``update(weight_scale, seq_len)`` is what the sliders call; ``image`` is the ``ipywidgets.Image`` showing the
+    figure and ``profile`` the last ``GradientProfile``. The object itself displays as a static PNG. The axes are
+    fixed (``max_len`` steps, 1e-20 to 1e20) so curves can be compared as the sliders move. Introduced in notebook 02.
+    """
+
+    def __init__(self, max_len=100, hidden_size=32, seed=0, dpi=72):
+        self.max_len = check_positive_int(max_len, "max_len")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.seed = seed
+        fig = Figure(figsize=(7, 3.6), dpi=dpi, layout="constrained")
+        ax = fig.subplots()
+        ax.set(yscale="log", xlim=(0, self.max_len), ylim=(1e-20, 1e20))
+        ax.axhline(1, color="0.6", lw=0.8)
+        ax.axhspan(1e-20, 1e-7, color="tab:blue", alpha=0.08)
+        ax.axhspan(1e7, 1e20, color="tab:red", alpha=0.08)
+        ax.text(self.max_len * 0.98, 1e-18, "vanished (below float32 noise)", ha="right", color="tab:blue")
+        ax.text(self.max_len * 0.98, 1e17, "exploded", ha="right", color="tab:red")
+        ax.set_xlabel("distance from the loss, T − t (steps)")
+        ax.set_ylabel("‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ (ratio)")
+        ax.set_title("Vanilla RNN: gradient norm against distance from the loss")
+        (self._line,) = ax.plot([], [], color="tab:purple", lw=2)
+        self._render = BlitImage(fig, [self._line])
+        self.fig = fig
+        self.image = self._render.image
+        self.profile = None
+        self.update(seq_len=min(60, self.max_len + 1))
+
+    def update(self, weight_scale=1.0, seq_len=60):
+        """Recompute the profile for these slider values, move the curve, refresh ``image``; returns the profile."""
+        seq_len = check_positive_int(seq_len, "seq_len")
+        if seq_len > self.max_len + 1:
+            raise ValueError(f"seq_len must be at most {self.max_len + 1} for this explorer, but got {seq_len}.")
+        profile = rnn_gradient_profile(weight_scale, seq_len, self.hidden_size, seed=self.seed)
+        ratio = np.clip(profile.relative(), 1e-30, 1e30)  # keep 0 and inf drawable on a log axis
+        self._line.set_data(profile.distance, ratio)
+        self._render.refresh()
+        self.profile = profile
+        return profile
+
+    def _repr_png_(self):
+        return self._render.png()

@@ -1,0 +1,83 @@
+"""Read a sequence of numbers that a learner typed, e.g. ``"3, 6, 9, 12"``, without ever raising on bad text.
+
+Introduced in notebook 07 (``07_inside_the_trained_lstm``), where a text box feeds the trained model.
+``parse_sequence`` returns a ``ParsedSequence``: either the numbers, or a short message saying what was
+wrong and what was expected, ready to show in the widget instead of a traceback.
+"""
+
+import math
+import re
+from typing import NamedTuple
+
+from ._validate import check_finite_number, check_positive_int
+
+__all__ = ["ParsedSequence", "parse_sequence", "MAX_ABS_VALUE"]
+
+MAX_ABS_VALUE = 1e6  # larger magnitudes are refused: far beyond anything the course's models have seen
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+_EXAMPLE = "e.g. 3, 6, 9, 12"
+
+
+class ParsedSequence(NamedTuple):
+    """The outcome of ``parse_sequence``: ``values`` (a tuple of floats) when ``ok``, else a friendly ``message``."""
+
+    values: tuple
+    message: str
+
+    @property
+    def ok(self):
+        return not self.message
+
+
+def _fail(message):
+    return ParsedSequence((), message)
+
+
+def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
+    """Parse numbers separated by commas or spaces; never raises for bad text. Introduced in notebook 07.
+
+    Returns ``ParsedSequence(values, "")`` on success, or ``ParsedSequence((), message)`` where ``message`` says
+    what was wrong and what was expected (empty text, a word, ``1,,2``, too few or too many numbers, NaN/inf,
+    magnitudes above ``max_abs``). Only a non-string ``text`` raises (a ``TypeError``: that is a bug in the calling
+    code, not a typing mistake).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string such as '3, 6, 9, 12', but got {type(text).__name__}.")
+    min_len = check_positive_int(min_len, "min_len")
+    max_len = check_positive_int(max_len, "max_len")
+    if max_len < min_len:
+        raise ValueError(f"max_len ({max_len}) must be at least min_len ({min_len}).")
+    max_abs = check_finite_number(max_abs, "max_abs")
+    expected = f"Type {min_len} to {max_len} numbers separated by commas, {_EXAMPLE}."
+
+    cleaned = text.replace("\u2212", "-").strip().rstrip(",").strip()  # accept the typographic minus sign
+    if not cleaned:
+        return _fail(f"The box is empty. {expected}")
+    if len(cleaned) > 40 * max_len:  # a huge paste: refuse before splitting it
+        return _fail(f"That is far too long ({len(cleaned):,} characters). {expected}")
+    if "," in cleaned:
+        tokens = [token.strip() for token in cleaned.split(",")]
+    else:
+        tokens = cleaned.split()
+    if any(not token for token in tokens):
+        return _fail(f"There is an empty entry (two commas in a row?). {expected}")
+    if len(tokens) > max_len:
+        return _fail(f"You typed {len(tokens):,} numbers, but at most {max_len} fit. {expected}")
+
+    values = []
+    for token in tokens:
+        if token.lower() in _NOT_FINITE:
+            return _fail(f"'{token}' is not a finite number. {expected}")
+        if not _NUMBER.fullmatch(token):
+            shown = token if len(token) <= 20 else token[:17] + "..."
+            hint = " (use commas or spaces between numbers)" if len(token.split()) > 1 else ""
+            return _fail(f"'{shown}' is not a number{hint}. {expected}")
+        value = float(token)
+        if not math.isfinite(value) or abs(value) > max_abs:
+            return _fail(f"{token} is too large: use numbers between -{max_abs:g} and {max_abs:g}. {expected}")
+        values.append(value)
+    if len(values) < min_len:
+        count = "one number" if len(values) == 1 else f"{len(values)} numbers"
+        return _fail(f"You typed {count}, but the model reads {min_len}. {expected}")
+    return ParsedSequence(tuple(values), "")

@@ -1,0 +1,209 @@
+"""The through-time explorer: heatmaps of f, i, g, o, c, h over time × unit with the current step highlighted.
+
+Introduced in notebook 04 (``04_gate_explorer``) on a small hand-wired LSTM (``spike_weights``) and reused in
+notebook 07 (``07_inside_the_trained_lstm``) on the trained model. The trace itself comes from the scratch
+``run_lstm`` (``lstm_helpers.cells``); this module only draws it and steps through it.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from IPython.display import HTML, display
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.patheffects import withStroke
+
+from ._render import BlitImage
+from ._validate import as_float_tensor, check_positive_int
+from .cells import LSTMTrace, LSTMWeights
+
+__all__ = [
+    "QUANTITIES",
+    "SPIKE_UNITS",
+    "spike_weights",
+    "spike_sequence",
+    "step_readout_html",
+    "TimeExplorer",
+    "time_controls",
+]
+
+QUANTITIES = ("f", "i", "g", "o", "c", "h")
+_TITLES = {
+    "f": "f: forget gate", "i": "i: input gate", "g": "g = C̃: candidate",
+    "o": "o: output gate", "c": "c: cell state", "h": "h: hidden state",
+}
+SPIKE_UNITS = ("unit 0 remembers the first spike", "unit 1 follows the input", "unit 2 counts time steps")
+
+
+def spike_weights():
+    """A hand-wired 3-unit LSTM (input_size 1) whose units each do one legible job. Introduced in notebook 04.
+
+    Unit 0 stores the *first* spike and ignores later ones (its own h closes its input gate); unit 1 copies the
+    current input and forgets it at the next step; unit 2 adds a little to its cell every step, like a clock.
+    """
+    H, width = 3, 4  # hidden_size 3; each row acts on [h0, h1, h2, x_t]
+    W = {gate: torch.zeros(H, width) for gate in "fiCo"}
+    b = {gate: torch.zeros(H) for gate in "fiCo"}
+    # unit 0: keep (f ≈ 1); write only on a spike while h0 is still 0; candidate ≈ +1 on a spike
+    b["f"][0] = 6.0
+    W["i"][0, 3], W["i"][0, 0], b["i"][0] = 12.0, -20.0, -6.0
+    W["C"][0, 3] = 3.0
+    b["o"][0] = 4.0
+    # unit 1: forget at once (f ≈ 0), always write (i ≈ 1), candidate follows x_t
+    b["f"][1], b["i"][1] = -6.0, 6.0
+    W["C"][1, 3] = 2.0
+    b["o"][1] = 4.0
+    # unit 2: keep and always write a small constant: c grows by about 0.2 per step
+    b["f"][2], b["i"][2], b["C"][2], b["o"][2] = 6.0, 6.0, 0.2, 4.0
+    return LSTMWeights(W["f"], b["f"], W["i"], b["i"], W["C"], b["C"], W["o"], b["o"])
+
+
+def spike_sequence(seq_len=12, spikes=(2, 7)):
+    """Zeros with a 1 at each time step in ``spikes``, shaped ``(seq_len, 1)``. Introduced in notebook 04."""
+    seq_len = check_positive_int(seq_len, "seq_len")
+    x = torch.zeros(seq_len, 1)  # (seq_len, input_size)
+    for t in spikes:
+        if not 0 <= t < seq_len:
+            raise ValueError(f"spike time {t} is outside 0..{seq_len - 1}. Choose times inside the sequence.")
+        x[t, 0] = 1.0
+    return x
+
+
+def _check_trace(x, trace):
+    if not isinstance(trace, LSTMTrace):
+        raise TypeError(f"trace must be an LSTMTrace from run_lstm, but got {type(trace).__name__}.")
+    if trace.h.dim() != 2:
+        raise ValueError(
+            f"trace holds shape {tuple(trace.h.shape)}; the explorer shows one sequence: run run_lstm on "
+            "x of shape (seq_len, input_size), or pick one sequence of a batch with trace[k]."
+        )
+    x = as_float_tensor(x, "x").detach().reshape(-1).double().numpy()  # (seq_len,)
+    if len(x) != trace.h.shape[0]:
+        raise ValueError(f"x has {len(x)} values but the trace has {trace.h.shape[0]} time steps; they must match.")
+    return x, {name: getattr(trace, name).detach().double().numpy() for name in QUANTITIES}
+
+
+def step_readout_html(x, trace, t, max_units=8):
+    """The input and every gate/state value at time step ``t`` as an HTML table. Introduced in notebook 04.
+
+    With more than ``max_units`` units, the table shows the mean over units and the range instead.
+    """
+    values, parts = _check_trace(x, trace)
+    seq_len, hidden_size = parts["h"].shape
+    if not isinstance(t, (int, np.integer)) or not 0 <= t < seq_len:
+        raise ValueError(f"t must be a whole number from 0 to {seq_len - 1}, but got {t!r}.")
+    head = f"<b>t = {t}</b> &nbsp; x_t = {values[t]:.3g}"
+    cells = "".join(f"<th style='padding: 0 8px'>{name}</th>" for name in QUANTITIES)
+    rows = []
+    if hidden_size <= max_units:
+        for unit in range(hidden_size):
+            row = "".join(f"<td style='padding: 0 8px'>{name} = {parts[name][t, unit]:.3f}</td>" for name in QUANTITIES)
+            rows.append(f"<tr><td>unit {unit}</td>{row}</tr>")
+    else:
+        for label, reduce in (("mean over units", np.mean), ("smallest", np.min), ("largest", np.max)):
+            row = "".join(f"<td style='padding: 0 8px'>{n} = {reduce(parts[n][t]):.3f}</td>" for n in QUANTITIES)
+            rows.append(f"<tr><td>{label}</td>{row}</tr>")
+    table = f"<table style='font-family: monospace'><tr><th></th>{cells}</tr>{''.join(rows)}</table>"
+    return f"<div>{head}{table}</div>"
+
+
+class TimeExplorer:
+    """Heatmaps of one LSTM run, made once; ``update(t)`` moves the highlight to step ``t`` (what a slider calls).
+
+    ``x`` holds the input values to plot (``seq_len`` numbers, in the units the reader knows); ``trace`` is the
+    ``LSTMTrace`` of one sequence, each field ``(seq_len, hidden_size)``. Introduced in notebook 04.
+    """
+
+    def __init__(self, x, trace, title="An LSTM stepping through a sequence", input_label="input x_t", dpi=72):
+        values, parts = _check_trace(x, trace)
+        hidden_size = parts["h"].shape[1]
+        height = 4.6 if hidden_size <= 8 else 6.0
+        fig = Figure(figsize=(10, height), dpi=dpi, layout="constrained")
+        grid = fig.add_gridspec(3, 3, height_ratios=[0.8, 1, 1])
+        self._input_ax = fig.add_subplot(grid[0, :])
+        (self._input_line,) = self._input_ax.plot(values, "o-", color="0.3", ms=4)
+        self._input_ax.set(ylabel=input_label, title=title)
+        self._marker = self._input_ax.axvline(0, color="tab:red", lw=2, alpha=0.6)
+        self._images, self._boxes, self._colorbars = {}, [], {}
+        for k, name in enumerate(QUANTITIES):
+            ax = fig.add_subplot(grid[1 + k // 3, k % 3])
+            signed = name in ("g", "c", "h")
+            image = ax.imshow(parts[name].T, aspect="auto", cmap="RdBu_r" if signed else "viridis",
+                              vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
+            self._images[name] = image
+            self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.01)
+            ax.set(title=_TITLES[name], xlabel="time step t", ylabel="unit")
+            box = Rectangle((-0.5, -0.5), 1, hidden_size, fill=False, ec="black", lw=2,
+                            path_effects=[withStroke(linewidth=4.5, foreground="white")])
+            ax.add_patch(box)
+            self._boxes.append(box)
+        self._render = BlitImage(fig, [self._marker, *self._boxes])
+        self.fig = fig
+        self.image = self._render.image
+        self.set_sequence(x, trace)
+
+    @property
+    def seq_len(self):
+        return len(self._values)
+
+    def set_sequence(self, x, trace):
+        """Show a new run (any seq_len, same hidden_size): redraws the still parts once."""
+        values, parts = _check_trace(x, trace)
+        seq_len, hidden_size = parts["h"].shape
+        if hidden_size != self._images["h"].get_array().shape[0]:
+            raise ValueError(f"The explorer was built for {self._images['h'].get_array().shape[0]} units, but the "
+                             f"trace has {hidden_size}. Make a new TimeExplorer for a different model.")
+        self._values, self._x, self._trace = values, x, trace
+        self._input_line.set_data(np.arange(seq_len), values)
+        self._input_ax.set_xlim(-0.5, seq_len - 0.5)
+        span = values.max() - values.min()
+        pad = 0.1 * span if span > 0 else max(1.0, abs(values[0]) * 0.1)
+        self._input_ax.set_ylim(values.min() - pad, values.max() + pad)
+        self._input_ax.set_xticks(range(seq_len))
+        for name, image in self._images.items():
+            image.set_data(parts[name].T)  # (hidden_size, seq_len)
+            image.set_extent((-0.5, seq_len - 0.5, hidden_size - 0.5, -0.5))
+            image.axes.set_xticks(range(seq_len))
+            if name in ("g", "c", "h"):  # signed values: a symmetric colour scale that fits this run
+                limit = max(0.1, float(np.abs(parts[name]).max()))
+                image.set_clim(-limit, limit)
+        self._render.redraw_background()
+        self.update(0, show=False)
+
+    def update(self, t, show=True):
+        """Highlight time step ``t``, refresh ``image`` and (with ``show``) display the values at that step."""
+        if not isinstance(t, (int, np.integer)) or not 0 <= t < self.seq_len:
+            raise ValueError(f"t must be a whole number from 0 to {self.seq_len - 1}, but got {t!r}.")
+        self._marker.set_xdata([t, t])
+        for box in self._boxes:
+            box.set_x(t - 0.5)
+        self._render.refresh()
+        if show:
+            display(HTML(self.readout(t)))
+
+    def readout(self, t):
+        """The values at time step ``t`` as HTML (what ``update`` displays)."""
+        return step_readout_html(self._x, self._trace, t)
+
+    def png(self, highlight=True):
+        """The current picture as PNG bytes; ``highlight=False`` leaves out the current-step marks."""
+        moving = [self._marker, *self._boxes]
+        for artist in moving:
+            artist.set_visible(highlight)
+        data = self._render.png()
+        for artist in moving:
+            artist.set_visible(True)
+        return data
+
+    def _repr_png_(self):
+        return self.png()
+
+
+def time_controls(seq_len, interval=600):
+    """A Play button linked to a time-step slider (CSS class ``time-step-slider``). Introduced in notebook 04."""
+    seq_len = check_positive_int(seq_len, "seq_len")
+    play = widgets.Play(value=0, min=0, max=seq_len - 1, step=1, interval=interval, description="play")
+    slider = widgets.IntSlider(value=0, min=0, max=seq_len - 1, description="time step t", continuous_update=True)
+    slider.add_class("time-step-slider")
+    widgets.jslink((play, "value"), (slider, "value"))
+    return play, slider

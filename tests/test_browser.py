@@ -1,0 +1,166 @@
+"""Real-browser tests: JupyterLab in headless Chromium runs each notebook and we move its widgets like a learner.
+
+One JupyterLab server (on a temporary copy of notebooks/) and one browser serve every test of this module; each test
+opens one notebook, runs all its cells in a fresh kernel, then uses the keyboard on a slider or a text box like a
+learner and checks that what the notebook displays changes. On failure a screenshot and the server log go to
+results/browser/.
+
+Needs Chromium and playwright; without them the tests are skipped, except on CI (CI=true) where that is a failure.
+Run: `python -m pytest tests/test_browser.py -v`.
+"""
+
+import os
+import re
+
+import pytest
+from browser_support import (
+    NOTEBOOKS_DIR,
+    browser_session,
+    displayed,
+    missing_browser_reason,
+    notebook_page,
+    nudge_slider,
+    wait_for_display_change,
+)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `lab` fixture skips (or fails on CI) with instructions
+    expect = None
+
+
+@pytest.fixture(scope="module")
+def lab(request):
+    """One JupyterLab server and one headless Chromium for the whole module, always shut down afterwards."""
+    reason = missing_browser_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Start a kernel for every notebook this run will open, so they boot while the browser starts.
+    selected = [getattr(getattr(item, "function", None), "notebook", None) for item in request.session.items]
+    notebooks = [name for name in dict.fromkeys(selected) if name and (NOTEBOOKS_DIR / name).exists()]
+    with browser_session(notebooks) as session:
+        yield session
+
+
+def for_notebook(name):
+    """Mark a test as the browser test of ``notebooks/<name>``; skip it if that notebook does not exist."""
+
+    def decorate(test):
+        test.notebook = name
+        reason = f"notebook not present: notebooks/{name}"
+        return pytest.mark.skipif(not (NOTEBOOKS_DIR / name).exists(), reason=reason)(test)
+
+    return decorate
+
+
+def assert_no_error_shown(output):
+    """An explorer's output must never show a traceback or an error (stderr) block."""
+    shown = displayed(output)
+    assert "Traceback" not in shown["text"], f"the output shows a traceback: {shown['text'][:2000]}"
+    expect(output.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
+    return shown
+
+
+def figure_source(figure):
+    """The ``src`` of a figure shown by an ipywidgets Image: every redraw gives it a new one."""
+    return figure.first.get_attribute("src")
+
+
+def wait_for_new_figure(page, figure, old_src):
+    """Wait until the figure has been redrawn (its ``src`` is no longer ``old_src``)."""
+    page.wait_for_function("([img, old]) => img.src !== old", arg=[figure.first.element_handle(), old_src])
+
+
+def type_into(box, text):
+    """Replace a Text widget's text by typing ``text`` key by key, then Enter (needed if continuous_update=False)."""
+    box.fill("")
+    box.press_sequentially(text, delay=20)
+    box.press("Enter")
+
+
+def check_time_explorer(page):
+    """The through-time explorer (notebooks 04 and 07): its time-step slider moves the highlighted step."""
+    time_out = page.locator(".time-explorer-out")
+    time_out.scroll_into_view_if_needed()
+    cell = page.locator(".jp-Cell", has=time_out)
+    slider, figure = page.locator(".time-step-slider"), cell.locator("img.widget-image")
+    expect(slider).to_be_visible()
+    expect(figure).to_be_visible()
+    before = wait_for_display_change(page, time_out, {"text": "", "images": []})
+    figure_before, readout_before = figure_source(figure), slider.locator(".widget-readout").inner_text()
+
+    nudge_slider(slider)
+
+    expect(slider.locator(".widget-readout")).not_to_have_text(readout_before)
+    wait_for_display_change(page, time_out, before)  # the values at the new step
+    assert_no_error_shown(time_out)
+    wait_for_new_figure(page, figure, figure_before)
+
+
+def slider_labelled(page, label):
+    """The ipywidgets slider whose description is ``label``."""
+    return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
+
+
+@for_notebook("00_start_here.ipynb")
+def test_00_smoke_slider_moves_with_keyboard(lab):
+    with notebook_page(lab, "00_start_here.ipynb") as page:
+        echo = page.locator(".smoke-echo")
+        echo.scroll_into_view_if_needed()
+        expect(echo).to_contain_text("You chose 3; its square is 9.")
+        slider = slider_labelled(page, "Move me")
+        expect(slider.locator(".widget-readout")).to_have_text("3")
+
+        nudge_slider(slider)
+
+        expect(slider.locator(".widget-readout")).to_have_text("4")
+        expect(echo).to_contain_text("You chose 4; its square is 16.")
+
+
+@for_notebook("04_gate_explorer.ipynb")
+def test_04_gate_explorers_follow_their_sliders(lab):
+    with notebook_page(lab, "04_gate_explorer.ipynb") as page:
+        # Single-cell explorer: a slider of its cell changes the gate values shown and the figure.
+        cell_out = page.locator(".cell-explorer-out")
+        cell_out.scroll_into_view_if_needed()
+        cell = page.locator(".jp-Cell", has=cell_out)
+        first_slider, figure = cell.locator(".widget-slider").first, cell.locator("img.widget-image")
+        expect(first_slider).to_be_visible()
+        expect(figure).to_be_visible()
+        before = wait_for_display_change(page, cell_out, {"text": "", "images": []})
+        figure_before = figure_source(figure)
+
+        nudge_slider(first_slider)
+
+        wait_for_display_change(page, cell_out, before)
+        assert_no_error_shown(cell_out)
+        wait_for_new_figure(page, figure, figure_before)
+
+        check_time_explorer(page)
+
+
+@for_notebook("07_inside_the_trained_lstm.ipynb")
+def test_07_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
+    with notebook_page(lab, "07_inside_the_trained_lstm.ipynb") as page:
+        box = page.locator(".sequence-input input[type='text']")
+        out = page.locator(".sequence-explorer-out")
+        out.scroll_into_view_if_needed()
+        expect(box).to_be_visible()
+        expect(out).to_contain_text("prediction")
+
+        type_into(box, "abc")  # not numbers: a friendly message naming what was wrong; no traceback, no prediction
+        expect(out).to_contain_text("abc")
+        expect(out).not_to_contain_text("prediction")
+        shown = assert_no_error_shown(out)
+        assert shown["text"], "typing 'abc' should show a friendly message, but the output is empty"
+
+        type_into(box, "3, 6, 9, 12")  # the model continues the sequence: about 15
+        expect(out).to_contain_text("prediction")
+        shown = assert_no_error_shown(out)
+        numbers = re.search(r"prediction\D*?(-?\d+(?:\.\d+)?)", shown["text"])
+        assert numbers, f"no predicted number in the output: {shown['text']!r}"
+        assert abs(float(numbers.group(1)) - 15) < 0.5, f"3, 6, 9, 12 should give about 15: {shown['text']!r}"
+
+        check_time_explorer(page)

@@ -1,0 +1,90 @@
+"""The graders of notebook 02's exercises: correct answers pass, typical mistakes get specific feedback."""
+
+import math
+
+import pytest
+
+from lstm_helpers.exercises import grade, list_exercises
+
+
+def test_notebook_02_has_three_exercises():
+    assert list_exercises("02") == ["02.scale_by_two", "02.linear_ratio", "02.steps_to_vanish"]
+
+
+@pytest.mark.parametrize("answer", ["b", "B", " b "])
+def test_scale_by_two_correct(answer):
+    feedback = grade("02.scale_by_two", answer)
+    assert feedback.correct and "spectral radius" in feedback.message
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ("a", "larger factor"),
+        ("c", "not enough to explode"),
+        ("d", "50th power"),
+        ("e", "one letter"),
+        (2, "one letter"),
+    ],
+)
+def test_scale_by_two_wrong(answer, words):
+    feedback = grade("02.scale_by_two", answer)
+    assert feedback.status == "wrong" and words in feedback.message
+    assert feedback.hint
+
+
+def test_scale_by_two_not_attempted():
+    assert grade("02.scale_by_two", ...).status == "not attempted"
+
+
+def power(w, k):
+    return w**k
+
+
+def product(w, k):
+    return w * k
+
+
+def one_short(w, k):
+    return w ** (k - 1)
+
+
+def no_sign(w, k):
+    return abs(w) ** k
+
+
+def todo(w, k): ...
+
+
+def test_linear_ratio_correct():
+    feedback = grade("02.linear_ratio", power)
+    assert feedback.correct and "exponentially" in feedback.message
+
+
+@pytest.mark.parametrize(
+    "fn, words",
+    [(product, "w * k"), (one_short, "one step short"), (no_sign, "sign"), (lambda w, k: "x", "not a number")],
+)
+def test_linear_ratio_wrong(fn, words):
+    feedback = grade("02.linear_ratio", fn)
+    assert feedback.status == "wrong" and words in feedback.message
+
+
+def test_linear_ratio_not_attempted_and_not_called():
+    assert grade("02.linear_ratio", todo).status == "not attempted"
+    feedback = grade("02.linear_ratio", power(0.5, 2))
+    assert feedback.status == "wrong" and "function itself" in feedback.message
+
+
+def test_steps_to_vanish_correct():
+    answer = math.ceil(math.log(1e-6) / math.log(0.9))
+    assert grade("02.steps_to_vanish", answer).correct
+    assert grade("02.steps_to_vanish", 132.0).correct
+
+
+@pytest.mark.parametrize(
+    "answer, words", [(131, "still just above"), (6, "factors of 10"), (131.1, "whole number"), (10, "not right")]
+)
+def test_steps_to_vanish_wrong(answer, words):
+    feedback = grade("02.steps_to_vanish", answer)
+    assert feedback.status == "wrong" and words in feedback.message

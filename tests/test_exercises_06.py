@@ -1,0 +1,120 @@
+"""The graders of notebook 06's exercises: correct answers pass, typical mistakes get specific feedback."""
+
+import numpy as np
+import pytest
+
+from lstm_helpers.data import make_windows
+from lstm_helpers.exercises import grade, list_exercises
+
+
+def test_notebook_06_has_three_exercises():
+    assert list_exercises("06") == ["06.crossing_windows", "06.windows_inside", "06.linear_prediction"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (297, "correct", "297"),
+        (297.0, "correct", "297"),
+        (300, "wrong", "after the last sequence"),
+        (500, "wrong", "INSIDE"),
+        (797, "wrong", "in all"),
+        (0, "wrong", "inside each sequence"),
+        (123, "wrong", "not right"),
+        ("297", "wrong", "number"),
+        (..., "not attempted", "Replace"),
+    ],
+)
+def test_crossing_windows(answer, status, words):
+    feedback = grade("06.crossing_windows", answer)
+    assert feedback.status == status
+    assert words in feedback.message
+
+
+def inside(sequences, window):
+    X, y = [], []
+    for row in sequences:
+        for s in range(len(row) - window):
+            X.append(row[s : s + window])
+            y.append(row[s + window])
+    return np.array(X), np.array(y)
+
+
+def inside_reversed(sequences, window):
+    X, y = inside(sequences, window)
+    return X[::-1], y[::-1]
+
+
+def joined(sequences, window):  # the tutorial's bug
+    flat = np.asarray(sequences).reshape(-1)
+    return np.array([flat[i : i + window] for i in range(len(flat) - window)]), flat[window:]
+
+
+def with_target(sequences, window):
+    X, y = [], []
+    for row in sequences:
+        for s in range(len(row) - window):
+            X.append(row[s : s + window + 1])
+            y.append(row[s + window])
+    return np.array(X), np.array(y)
+
+
+def one_short(sequences, window):
+    X, y = inside(sequences, window)
+    return X[:-1], y[:-1]
+
+
+def wrong_targets(sequences, window):
+    X, y = inside(sequences, window)
+    return X, y + 1
+
+
+def only_x(sequences, window):
+    return inside(sequences, window)[0]
+
+
+def not_done(sequences, window): ...
+
+
+def crashes(sequences, window):
+    return sequences[0] + undefined_name  # noqa: F821
+
+
+@pytest.mark.parametrize(
+    ("fn", "status", "words"),
+    [
+        (inside, "correct", "inside their own sequence"),
+        (make_windows, "correct", "inside their own sequence"),
+        (inside_reversed, "correct", "12 windows"),
+        (joined, "wrong", "cross"),
+        (with_target, "wrong", "target is in it"),
+        (one_short, "wrong", "4 per sequence"),
+        (wrong_targets, "wrong", "targets"),
+        (only_x, "wrong", "two arrays"),
+        (not_done, "not attempted", "Replace"),
+        (crashes, "wrong", "NameError"),
+        (inside(np.ones((2, 5)), 2), "wrong", "function itself"),
+    ],
+)
+def test_windows_inside(fn, status, words):
+    feedback = grade("06.windows_inside", fn)
+    assert feedback.status == status, feedback
+    assert words in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (8, "correct", "8"),
+        (8.0004, "correct", "8"),
+        (5, "wrong", "last input"),
+        (3, "wrong", "step"),
+        (16, "wrong", "factor"),
+        (7.5, "wrong", "not right"),
+        (..., "not attempted", "Replace"),
+    ],
+)
+def test_linear_prediction(answer, status, words):
+    feedback = grade("06.linear_prediction", answer)
+    assert feedback.status == status, feedback
+    assert words in feedback.message

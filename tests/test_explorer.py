@@ -1,0 +1,254 @@
+"""The explorers of notebooks 04 and 07: the pure compute functions, in-place updates, and friendly messages."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstm_helpers.arithmetic import TrainedArithmeticLSTM
+from lstm_helpers.cells import run_lstm
+from lstm_helpers.data import Scaler
+from lstm_helpers.explorer import (
+    CELL_PARAMS,
+    DEFAULT_CELL,
+    PRESETS,
+    CellExplorer,
+    behaviour,
+    cell_layout,
+    cell_readout_html,
+    cell_sliders,
+    one_unit_step,
+    one_unit_weights,
+)
+from lstm_helpers.models import SimpleLSTM
+from lstm_helpers.sequence_explorer import (
+    SequenceExplorer,
+    describe_sequence,
+    range_notes,
+    trace_model,
+    training_ranges,
+)
+from lstm_helpers.time_explorer import (
+    TimeExplorer,
+    spike_sequence,
+    spike_weights,
+    step_readout_html,
+    time_controls,
+)
+
+PNG_MAGIC = b"\x89PNG"
+finite = st.floats(min_value=-8, max_value=8, allow_nan=False)
+
+
+def _sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+
+
+# --- one cell, one step (notebook 04) ---------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(x_t=finite, h_prev=finite, c_prev=finite, params=st.fixed_dictionaries({name: finite for name in CELL_PARAMS}))
+def test_one_unit_step_follows_the_equations(x_t, h_prev, c_prev, params):
+    s = one_unit_step(x_t, h_prev, c_prev, **params)
+    for gate in "fiCo":
+        z = params[f"wx_{gate}"] * x_t + params[f"wh_{gate}"] * h_prev + params[f"b_{gate}"]
+        assert s.z[gate] == pytest.approx(z)
+    assert s.f == pytest.approx(_sigmoid(s.z["f"]), abs=1e-6)
+    assert s.i == pytest.approx(_sigmoid(s.z["i"]), abs=1e-6)
+    assert s.g == pytest.approx(math.tanh(s.z["C"]), abs=1e-6)
+    assert s.o == pytest.approx(_sigmoid(s.z["o"]), abs=1e-6)
+    assert s.c == pytest.approx(s.f * c_prev + s.i * s.g, abs=1e-5)
+    assert s.h == pytest.approx(s.o * math.tanh(s.c), abs=1e-5)
+
+
+def test_presets_forget_hold_overwrite():
+    for x_t in (-1.0, 0.0, 1.5):
+        for c_prev in (-1.5, 0.3, 2.0):
+            forget = one_unit_step(x_t, 0.2, c_prev, **PRESETS["forget"])
+            hold = one_unit_step(x_t, 0.2, c_prev, **PRESETS["hold"])
+            overwrite = one_unit_step(x_t, 0.2, c_prev, **PRESETS["overwrite"])
+            assert forget.f < 0.01 and abs(forget.c) < 0.02
+            assert abs(hold.c - c_prev) < 0.01
+            assert abs(overwrite.c - overwrite.g) < 0.01 and overwrite.g == pytest.approx(math.tanh(x_t), abs=1e-6)
+            assert behaviour(forget).startswith("forgetting")
+            assert behaviour(hold).startswith("holding")
+            assert behaviour(overwrite).startswith("overwriting")
+
+
+def test_missing_parameters_take_their_defaults():
+    assert one_unit_step(1.0, 0.0, 1.0) == one_unit_step(**DEFAULT_CELL)
+    weights = one_unit_weights(b_f=2.0)
+    assert weights.hidden_size == 1 and weights.input_size == 1
+    assert weights.b_f.item() == 2.0 and weights.W_f.tolist() == [[1.0, 1.0]]  # [w_h, w_x]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"x_t": float("nan"), "h_prev": 0.0, "c_prev": 0.0}, ValueError, "finite"),
+        ({"x_t": "1", "h_prev": 0.0, "c_prev": 0.0}, TypeError, "x_t must be a number"),
+        ({"x_t": 1.0, "h_prev": 0.0, "c_prev": 0.0, "w_f": 1.0}, TypeError, "Unknown cell parameter"),
+        ({"x_t": 1.0, "h_prev": 0.0, "c_prev": 0.0, "b_f": float("inf")}, ValueError, "b_f"),
+    ],
+)
+def test_one_unit_step_rejects_bad_input_clearly(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        one_unit_step(**kwargs)
+
+
+def test_readout_shows_the_numbers():
+    state = one_unit_step(**DEFAULT_CELL)
+    html = cell_readout_html(state)
+    assert f"{state.f:.3f}" in html and f"c_t = {state.c:.3f}" in html and f"h_t = {state.h:.3f}" in html
+    with pytest.raises(TypeError, match="CellState"):
+        cell_readout_html({"f": 0.5})
+
+
+def test_cell_explorer_updates_in_place():
+    explorer = CellExplorer()
+    first = bytes(explorer.image.value)
+    assert first.startswith(PNG_MAGIC)
+    figure, axes = explorer.fig, list(explorer.fig.axes)
+    state = explorer.update(show=False, **(DEFAULT_CELL | {"x_t": -1.5, "b_f": 5.0}))
+    assert state == one_unit_step(**(DEFAULT_CELL | {"x_t": -1.5, "b_f": 5.0}))
+    assert bytes(explorer.image.value) != first and bytes(explorer.image.value).startswith(PNG_MAGIC)
+    assert explorer.fig is figure and list(explorer.fig.axes) == axes  # same figure, no new axes
+    assert explorer.png() == explorer._repr_png_()
+
+
+def test_cell_widgets_match_the_step_arguments():
+    sliders = cell_sliders()
+    assert set(sliders) == {"x_t", "h_prev", "c_prev", *CELL_PARAMS}
+    assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
+    explorer = CellExplorer()
+    layout = cell_layout(sliders, explorer, explorer.image)
+    presets = layout.children[0]
+    presets.value = "hold"
+    assert sliders["b_f"].value == PRESETS["hold"]["b_f"] and sliders["b_i"].value == PRESETS["hold"]["b_i"]
+    presets.value = "default"
+    assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
+
+
+# --- through time (notebook 04) ---------------------------------------------------------------------------------
+
+
+def test_spike_lstm_remembers_the_first_spike():
+    x = spike_sequence(12, spikes=(2, 7))
+    trace = run_lstm(x, spike_weights())
+    c0 = trace.c[:, 0]
+    assert c0[:2].abs().max() < 0.01 and c0[2] > 0.95 and (c0[7] - c0[6]).abs() < 0.01
+    assert trace.i[2, 0] > 0.99 and trace.i[7, 0] < 0.01
+    later = run_lstm(spike_sequence(12, spikes=(5, 9)), spike_weights())
+    assert later.c[4, 0].abs() < 0.01 and later.c[5, 0] > 0.95  # it stores whichever spike comes first
+    with pytest.raises(ValueError, match="outside"):
+        spike_sequence(5, spikes=(7,))
+
+
+def test_time_explorer_steps_and_reads_out():
+    x = spike_sequence()
+    trace = run_lstm(x, spike_weights())
+    explorer = TimeExplorer(x, trace)
+    assert explorer.seq_len == 12
+    images = set()
+    for t in (0, 2, 7, 11):
+        explorer.update(t, show=False)
+        images.add(bytes(explorer.image.value))
+    assert len(images) == 4
+    html = step_readout_html(x, trace, 7)
+    assert "t = 7" in html and f"c = {trace.c[7, 0].item():.3f}" in html and "unit 2" in html
+    assert explorer.readout(7) == html
+    with pytest.raises(ValueError, match="from 0 to 11"):
+        explorer.update(12)
+    assert explorer.png(highlight=False) != explorer.png(highlight=True)
+
+
+def test_time_explorer_summarises_many_units_and_takes_new_sequences():
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(1, 16, batch_first=True)
+    model = type("M", (), {"lstm": lstm})()
+    trace = trace_model(model, [1.0, 2.0, 3.0])
+    explorer = TimeExplorer([1, 2, 3], trace)
+    assert "mean over units" in explorer.readout(1)
+    longer = trace_model(model, [1.0, 2.0, 3.0, 4.0, 5.0])
+    explorer.set_sequence([1, 2, 3, 4, 5], longer)
+    assert explorer.seq_len == 5
+    explorer.update(4, show=False)
+    with pytest.raises(ValueError, match="built for 16 units"):
+        explorer.set_sequence(spike_sequence(), run_lstm(spike_sequence(), spike_weights()))
+    with pytest.raises(ValueError, match="must match"):
+        explorer.set_sequence([1, 2], longer)
+    with pytest.raises(TypeError, match="LSTMTrace"):
+        TimeExplorer([1, 2, 3], longer.h)
+
+
+def test_time_controls_are_linked():
+    play, slider = time_controls(6)
+    assert (play.min, play.max, slider.min, slider.max) == (0, 5, 0, 5)
+    assert "time-step-slider" in slider._dom_classes
+    with pytest.raises(ValueError):
+        time_controls(0)
+
+
+# --- the trained model (notebook 07) ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def result():
+    """A small untrained model dressed as a training result: the explorer's plumbing does not need training."""
+    torch.manual_seed(0)
+    model = SimpleLSTM(input_size=1, hidden_size=8).eval()
+    pairs = tuple((a, d) for a in range(1, 10) for d in range(1, 6))
+    return TrainedArithmeticLSTM(model, Scaler(40), 4, [], pairs, (), 0.0)
+
+
+def test_trace_model_is_the_models_own_computation(result):
+    x = torch.tensor([[2.0, 4.0, 6.0, 8.0], [1.0, 3.0, 5.0, 7.0]])  # (batch, seq_len)
+    trace = trace_model(result.model, x, result.scaler)
+    with torch.no_grad():
+        out, _ = result.model.lstm(result.scaler.transform(x).unsqueeze(-1))  # (batch, seq_len, hidden_size)
+        prediction = result.scaler.inverse(result.model.linear(trace.h[:, -1]).squeeze(-1))
+    assert torch.allclose(trace.h, out, atol=1e-6)
+    assert np.allclose(prediction.numpy(), result.predict(x.numpy()), atol=1e-5)
+    with pytest.raises(TypeError, match="nn.LSTM"):
+        trace_model(torch.nn.Linear(1, 1), [1.0, 2.0])
+    with pytest.raises(ValueError, match="seq_len"):
+        trace_model(result.model, torch.ones(2, 3, 1))
+
+
+def test_training_ranges_and_notes(result):
+    ranges = training_ranges(result)
+    assert ranges == {"min_value": 1.0, "max_value": 29.0, "min_step": 1, "max_step": 5}
+    assert range_notes([2, 4, 6, 8], ranges) == []
+    assert "Outside the training range" in range_notes([100, 200, 300, 400], ranges)[0]
+    assert "Not an arithmetic sequence" in range_notes([1, 5, 2, 8], ranges)[0]
+    assert "step 0.5" in range_notes([1, 1.5, 2, 2.5], ranges)[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "hello", "1,,2", "7", "1, 2, nan, 4", "1e30, 1, 2, 3", ", ".join(["3"] * 10_000)]
+)
+def test_describe_sequence_never_raises_on_bad_text(result, text):
+    report = describe_sequence(text, result)
+    assert not report.ok and report.message and report.trace is None
+
+
+def test_describe_sequence_uses_the_last_window(result):
+    report = describe_sequence("1, 2, 3, 4, 5, 6", result)
+    assert report.ok and report.window == (3.0, 4.0, 5.0, 6.0)
+    assert "last 4" in report.notes[0]
+    assert report.prediction == pytest.approx(float(result.predict([[3, 4, 5, 6]])[0]), abs=1e-5)
+    assert report.trace.h.shape == (4, 8)
+
+
+def test_sequence_explorer_recovers_after_bad_input(result, capsys):
+    explorer = SequenceExplorer(result)
+    assert explorer.update("3, 6, 9, 12").ok
+    assert not explorer.update("1,,2").ok
+    again = explorer.update("100, 200, 300, 400")
+    assert again.ok and explorer.view.seq_len == 4 and any("Outside" in note for note in again.notes)
+    with pytest.raises(TypeError, match="train_arithmetic_lstm"):
+        SequenceExplorer(result.model)
