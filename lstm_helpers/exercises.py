@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Feedback", "check", "grade", "list_exercises", "compare_tensors", "compare_number"]
+__all__ = [
+    "Feedback",
+    "check",
+    "grade",
+    "list_exercises",
+    "compare_tensors",
+    "compare_number",
+    "as_number",
+    "pass_the_function",
+]
 
 
 @dataclass(frozen=True)
@@ -103,12 +112,28 @@ def check(key, answer):
     print(grade(key, answer))
 
 
-def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9):
-    """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor."""
+def as_number(got):
+    """``got`` as a plain real number (a one-element tensor counts), or ``None`` if it is not one."""
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         got = got.item()
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return None
+    return got
+
+
+def pass_the_function(answer, key):
+    """Feedback for a learner who passed a result (e.g. ``f(2)``) where the function itself was wanted."""
+    return wrong(
+        f"Pass your function itself, not its result (got {type(answer).__name__}).",
+        f"Write check({key!r}, name_of_your_function), without parentheses after the function name.",
+    )
+
+
+def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9):
+    """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor."""
+    if as_number(got) is None:
         return wrong(f"{name} should be a number, but it is {type(got).__name__} ({got!r}).", "Write a plain number.")
+    got = as_number(got)
     if math.isclose(got, expected, rel_tol=rel_tol, abs_tol=abs_tol):
         return correct(f"{name} = {got:g}.")
     if expected != 0 and got != 0:
@@ -178,10 +203,7 @@ def _run_learner_function(fn, key, fn_name, args, shape_hint):
     a shape error (explained with ``shape_hint``), or a placeholder result (not attempted).
     """
     if not callable(fn):
-        return None, wrong(
-            f"Pass your function itself, not its result (got {type(fn).__name__}).",
-            f"Write check({key!r}, {fn_name}), without parentheses after the function name.",
-        )
+        return None, pass_the_function(fn, key)
     try:
         result = fn(*(arg.clone() for arg in args))
     except RuntimeError as exc:
@@ -347,17 +369,15 @@ def _grade_scale_by_two(answer):
 @exercise("02.linear_ratio", "Gradient ratio of a 1-unit linear RNN after k steps")
 def _grade_linear_ratio(gradient_ratio):
     if not callable(gradient_ratio):
-        return wrong(f"Pass your function itself (got {type(gradient_ratio).__name__}).",
-                     "Write check(\"02.linear_ratio\", gradient_ratio), without parentheses.")
+        return pass_the_function(gradient_ratio, "02.linear_ratio")
     cases = [(0.5, 3), (0.9, 10), (1.1, 20), (2.0, 0), (-0.8, 5)]
     for w, k in cases:
-        got = gradient_ratio(w, k)
-        if got is None or got is ...:
+        answer = gradient_ratio(w, k)
+        if answer is None or answer is ...:
             return _NOT_ATTEMPTED
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            return wrong(f"gradient_ratio({w}, {k}) returned {type(got).__name__}, not a number.", "Return w ** k.")
+        got = as_number(answer)
+        if got is None:
+            return wrong(f"gradient_ratio({w}, {k}) returned {type(answer).__name__}, not a number.", "Return w ** k.")
         expected = w**k
         if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
             continue
@@ -603,17 +623,15 @@ def _grade_hold(answer):
 @exercise("04.half_life", "How many steps until a held memory halves?")
 def _grade_half_life(half_life):
     if not callable(half_life):
-        return wrong(f"Pass your function itself (got {type(half_life).__name__}).",
-                     "Write check('04.half_life', half_life), without parentheses after the name.")
+        return pass_the_function(half_life, "04.half_life")
     cases = (0.5, 0.9, 0.99, 0.9975)
     for f in cases:
-        got = half_life(f)
-        if got is None or got is ...:
+        answer = half_life(f)
+        if answer is None or answer is ...:
             return _NOT_ATTEMPTED
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            return wrong(f"half_life({f}) returned {type(got).__name__}, not a number.", "Return a float.")
+        got = as_number(answer)
+        if got is None:
+            return wrong(f"half_life({f}) returned {type(answer).__name__}, not a number.", "Return a float.")
         expected = math.log(0.5) / math.log(f)
         if not math.isclose(got, expected, rel_tol=1e-3):
             if math.isclose(got, -expected, rel_tol=1e-3):
@@ -695,8 +713,7 @@ def _grade_forget_bias_result(lstm, before, value):
 @exercise("05.forget_bias", "Set the forget-gate bias of an nn.LSTM")
 def _grade_forget_bias(set_my_forget_bias):
     if not callable(set_my_forget_bias):
-        return wrong(f"Pass your function itself (got {type(set_my_forget_bias).__name__}).",
-                     "Write check(\"05.forget_bias\", set_my_forget_bias), without parentheses.")
+        return pass_the_function(set_my_forget_bias, "05.forget_bias")
     for hidden_size, value in ((5, 3.0), (3, -1.5)):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(hidden_size)
@@ -775,10 +792,7 @@ def _grade_windows_inside(my_windows):
     from .data import make_sequences, make_windows
 
     if not callable(my_windows):
-        return wrong(
-            f"Pass your function itself, not its result (got {type(my_windows).__name__}).",
-            "Write check('06.windows_inside', my_windows), without parentheses after the function name.",
-        )
+        return pass_the_function(my_windows, "06.windows_inside")
     sequences = make_sequences([(1, 2), (10, 5), (3, 1)], 7)  # (3, 7)
     window = 3
     result = my_windows(sequences.copy(), window)
@@ -871,8 +885,7 @@ def _grade_first_forget_gate(first_forget_gate):
     x0 = torch.tensor([0.25])  # (input_size,)
     expected = run_lstm(x0.reshape(1, 1), lstm_weights_from_torch(lstm)).f[0]  # (hidden_size,)
     if not callable(first_forget_gate):
-        return wrong(f"Pass your function itself (got {type(first_forget_gate).__name__}).",
-                     "Write check('07.first_forget_gate', first_forget_gate), without parentheses.")
+        return pass_the_function(first_forget_gate, "07.first_forget_gate")
     with torch.no_grad():
         got = first_forget_gate(lstm, x0.clone())
     if _unfinished(got):
@@ -918,11 +931,9 @@ def _as_count(got, what):
     """``got`` as a plain number, or a ``Feedback`` saying why it is not one."""
     if _unfinished(got):
         raise NotImplementedError
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        got = got.item()
-    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+    if as_number(got) is None:
         return wrong(f"{what} is {type(got).__name__} ({got!r}), but it should be a number.", "Return a plain number.")
-    return got
+    return as_number(got)
 
 
 @exercise("08.lstm_param_count", "Parameter count of a stacked LSTM")
