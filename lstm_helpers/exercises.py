@@ -20,6 +20,7 @@ __all__ = [
     "compare_tensors",
     "compare_number",
     "as_number",
+    "call_for_number",
     "pass_the_function",
 ]
 
@@ -118,6 +119,21 @@ def as_number(got):
         got = got.item()
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
         return None
+    return got
+
+
+def call_for_number(fn, args, hint):
+    """Call the learner's ``fn(*args)`` and return its result as a number, or a ``Feedback`` saying why it is not.
+
+    A placeholder result (``...`` or ``None``) means the exercise is not attempted yet.
+    """
+    answer = fn(*args)
+    if answer is None or answer is ...:
+        raise NotImplementedError
+    got = as_number(answer)
+    if got is None:
+        call = f"{getattr(fn, '__name__', 'your function')}({', '.join(map(repr, args))})"
+        return wrong(f"{call} returned {type(answer).__name__}, not a number.", hint)
     return got
 
 
@@ -372,12 +388,9 @@ def _grade_linear_ratio(gradient_ratio):
         return pass_the_function(gradient_ratio, "02.linear_ratio")
     cases = [(0.5, 3), (0.9, 10), (1.1, 20), (2.0, 0), (-0.8, 5)]
     for w, k in cases:
-        answer = gradient_ratio(w, k)
-        if answer is None or answer is ...:
-            return _NOT_ATTEMPTED
-        got = as_number(answer)
-        if got is None:
-            return wrong(f"gradient_ratio({w}, {k}) returned {type(answer).__name__}, not a number.", "Return w ** k.")
+        got = call_for_number(gradient_ratio, (w, k), "Return w ** k.")
+        if isinstance(got, Feedback):
+            return got
         expected = w**k
         if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
             continue
@@ -626,12 +639,9 @@ def _grade_half_life(half_life):
         return pass_the_function(half_life, "04.half_life")
     cases = (0.5, 0.9, 0.99, 0.9975)
     for f in cases:
-        answer = half_life(f)
-        if answer is None or answer is ...:
-            return _NOT_ATTEMPTED
-        got = as_number(answer)
-        if got is None:
-            return wrong(f"half_life({f}) returned {type(answer).__name__}, not a number.", "Return a float.")
+        got = call_for_number(half_life, (f,), "Return a float.")
+        if isinstance(got, Feedback):
+            return got
         expected = math.log(0.5) / math.log(f)
         if not math.isclose(got, expected, rel_tol=1e-3):
             if math.isclose(got, -expected, rel_tol=1e-3):
