@@ -1,6 +1,6 @@
 """The arithmetic-sequence LSTM: the original tutorial's recipe (reconstructed) and the course's fixed recipe.
 
-Introduced in notebook 06 (``06_training_arithmetic_lstm``). The original tutorial (a popular first attempt, not
+Introduced in notebook 07 (``07_training_arithmetic_lstm``). The original tutorial (a popular first attempt, not
 available to us, reconstructed from its published description) draws 500 sequences of 6 numbers with a random
 start 1-9 and step 1-5, joins them end to end, cuts windows of 4 inputs + 1 target over the joined list, and fits
 ``SimpleLSTM(hidden_size=50)`` on unscaled numbers with Adam (lr 1e-3, mini-batches of 32, 100 epochs). The
@@ -69,7 +69,7 @@ class TrainedArithmeticLSTM:
     """A trained model with everything needed to use it: ``predict(result.model, windows, result.scaler)``.
 
     ``scaler`` is ``None`` for the original tutorial's model (it saw unscaled numbers). ``window`` is the number of
-    inputs per example. Introduced in notebook 06.
+    inputs per example. Introduced in notebook 07.
     """
 
     model: nn.Module
@@ -93,7 +93,7 @@ def one_thread():
     """Run PyTorch on one CPU thread inside the ``with`` block, then restore the previous setting.
 
     These models are tiny: a second thread saves little, and on a busy machine threads waiting for each other can
-    make training many times slower. Introduced in notebook 06.
+    make training many times slower. Introduced in notebook 07.
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -109,7 +109,7 @@ def one_thread():
 def seed_generate_data(num_sequences=SEED_NUM_SEQUENCES, seq_length=SEED_SEQ_LENGTH, seed=0):
     """The tutorial's data: ``num_sequences`` arithmetic sequences with start 1-9 and step 1-5, one per row.
 
-    Returns an array ``(num_sequences, seq_length)``. Introduced in notebook 06.
+    Returns an array ``(num_sequences, seq_length)``. Introduced in notebook 07.
     """
     num_sequences = check_positive_int(num_sequences, "num_sequences")
     seq_length = check_positive_int(seq_length, "seq_length")
@@ -125,7 +125,7 @@ def seed_generate_data(num_sequences=SEED_NUM_SEQUENCES, seq_length=SEED_SEQ_LEN
 def seed_create_sequences(data, seq_length):
     """The tutorial's window function: windows over ALL numbers joined end to end (so many cross two sequences).
 
-    Returns ``X`` ``(num_windows, seq_length)`` and ``y`` ``(num_windows,)``. Introduced in notebook 06.
+    Returns ``X`` ``(num_windows, seq_length)`` and ``y`` ``(num_windows,)``. Introduced in notebook 07.
     """
     seq_length = check_positive_int(seq_length, "seq_length")
     flat = as_float_tensor(data, "data").double().numpy().reshape(-1)  # the whole data set as one long list
@@ -139,7 +139,7 @@ def seed_create_sequences(data, seq_length):
 def crossing_windows(num_sequences, seq_length, window):
     """How many of the tutorial's windows (``window`` inputs + 1 target over joined sequences) span two sequences.
 
-    Returns ``(crossing, total)``. Introduced in notebook 06.
+    Returns ``(crossing, total)``. Introduced in notebook 07.
     """
     num_sequences = check_positive_int(num_sequences, "num_sequences")
     seq_length = check_positive_int(seq_length, "seq_length")
@@ -154,7 +154,7 @@ def crossing_windows(num_sequences, seq_length, window):
 def train_seed_lstm(seed=0, num_epochs=100, batch_size=32, progress=True, data=None):
     """The tutorial's recipe as published: joined windows, unscaled, hidden 50, Adam lr 1e-3, batches of 32.
 
-    ``data`` defaults to ``seed_generate_data(seed=seed)``. Introduced in notebook 06.
+    ``data`` defaults to ``seed_generate_data(seed=seed)``. Introduced in notebook 07.
     """
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     data = seed_generate_data(seed=seed) if data is None else data
@@ -175,7 +175,7 @@ def train_seed_lstm(seed=0, num_epochs=100, batch_size=32, progress=True, data=N
 def course_training_data(held_out=HELD_OUT_PAIRS, seq_length=SEED_SEQ_LENGTH, window=WINDOW):
     """Windows cut inside each training sequence (held-out pairs removed): ``X, y, train_pairs``.
 
-    ``X`` is ``(num_windows, window)`` and ``y`` is ``(num_windows,)``, both unscaled. Introduced in notebook 06.
+    ``X`` is ``(num_windows, window)`` and ``y`` is ``(num_windows,)``, both unscaled. Introduced in notebook 07.
     """
     train_pairs, _ = split_pairs(all_pairs(), held_out)
     X, y = make_windows(make_sequences(train_pairs, seq_length), window)
@@ -197,7 +197,7 @@ def train_arithmetic_lstm(
 
     Windows of 4 inputs are cut inside each sequence of the 40 training ``(start, step)`` pairs, numbers are divided
     by ``scale``, and ``SimpleLSTM(hidden_size)`` is trained full-batch with L-BFGS, one step per epoch (``optimizer=
-    "adam"`` with ``lr=1e-2`` and ~300 epochs is the simpler, less precise alternative). Introduced in notebook 06.
+    "adam"`` with ``lr=1e-2`` and ~300 epochs is the simpler, less precise alternative). Introduced in notebook 07.
     """
     hidden_size = check_positive_int(hidden_size, "hidden_size")
     scale = check_finite_number(scale, "scale")
@@ -223,7 +223,7 @@ def normalise_windows(X):
     """Describe each window relative to itself: subtract its last value and divide by its standard deviation.
 
     Returns ``(X_norm, offset, spread)``: ``X_norm`` ``(num_windows, window)``, ``offset`` and ``spread``
-    ``(num_windows,)``. A flat window (spread 0) gets spread 1. Introduced in notebook 06.
+    ``(num_windows,)``. A flat window (spread 0) gets spread 1. Introduced in notebook 07.
     """
     X = as_float_tensor(X, "X").double().numpy()
     if X.ndim != 2 or X.shape[1] < 2:
@@ -237,7 +237,7 @@ def normalise_windows(X):
 def predict_normalised(model, X):
     """Predict with a model trained on ``normalise_windows`` data; answers in the data's own units.
 
-    Introduced in notebook 06.
+    Introduced in notebook 07.
     """
     X_norm, offset, spread = normalise_windows(X)
     return offset + spread * predict(model, X_norm)
@@ -247,7 +247,7 @@ def normalised_training_data(held_out=HELD_OUT_PAIRS, seq_length=SEED_SEQ_LENGTH
     """Training windows for the per-window representation: the training pairs, rising and falling.
 
     Returns ``X_norm, y_norm`` with ``y_norm = (y - offset) / spread``. Falling copies ``(start, -step)`` are added
-    because normalising cannot turn a falling window into a rising one. Introduced in notebook 06.
+    because normalising cannot turn a falling window into a rising one. Introduced in notebook 07.
     """
     train_pairs, _ = split_pairs(all_pairs(), held_out)
     pairs = train_pairs + [(a, -d) for a, d in train_pairs]
@@ -259,7 +259,7 @@ def normalised_training_data(held_out=HELD_OUT_PAIRS, seq_length=SEED_SEQ_LENGTH
 def train_normalised_lstm(seed=0, progress=True, hidden_size=32, num_epochs=30, held_out=HELD_OUT_PAIRS):
     """The course recipe on per-window normalised data (see ``normalise_windows``): it extrapolates.
 
-    ``result.predict(windows)`` normalises, predicts and maps back. Introduced in notebook 06.
+    ``result.predict(windows)`` normalises, predicts and maps back. Introduced in notebook 07.
     """
     hidden_size = check_positive_int(hidden_size, "hidden_size")
     X_norm, y_norm = normalised_training_data(held_out)
@@ -283,14 +283,14 @@ def train_normalised_lstm(seed=0, progress=True, hidden_size=32, num_epochs=30, 
 def first_windows(pairs, window=WINDOW):
     """The first ``window`` numbers of each ``(start, step)`` sequence and the number after them: ``X, y``.
 
-    Introduced in notebook 06.
+    Introduced in notebook 07.
     """
     X, y = make_windows(make_sequences(pairs, window + 1), window)
     return X, y  # (len(pairs), window), (len(pairs),)
 
 
 def evaluate_cases(model, X, y, scaler=None):
-    """Absolute errors of ``model`` on windows ``X`` with targets ``y`` (NumPy array). Introduced in notebook 06."""
+    """Absolute errors of ``model`` on windows ``X`` with targets ``y`` (NumPy array). Introduced in notebook 07."""
     predictions = predict(model, X, scaler)  # (num_windows,)
     y = as_float_tensor(y, "y").double().numpy().reshape(-1)
     if len(y) != len(predictions):
@@ -301,7 +301,7 @@ def evaluate_cases(model, X, y, scaler=None):
 def evaluate_pairs(result, pairs):
     """Absolute errors of a ``TrainedArithmeticLSTM`` on the first window of each ``(start, step)`` pair.
 
-    Introduced in notebook 06.
+    Introduced in notebook 07.
     """
     if not isinstance(result, TrainedArithmeticLSTM):
         raise TypeError(f"result must come from train_arithmetic_lstm(), but got {type(result).__name__}.")

@@ -1,6 +1,6 @@
 """Arithmetic-sequence data: generate sequences, cut them into windows, hold pairs out, scale.
 
-Introduced in notebook 06 (``06_training_arithmetic_lstm``). A sequence is fixed by its ``(start, step)`` pair,
+Introduced in notebook 07 (``07_training_arithmetic_lstm``). A sequence is fixed by its ``(start, step)`` pair,
 e.g. ``(2, 2)`` gives 2, 4, 6, 8, 10, ... Windows are cut *inside* each sequence, never across two of them.
 """
 
@@ -26,7 +26,7 @@ DEFAULT_STEPS = tuple(range(1, 6))  # 1..5
 
 
 def arithmetic_sequence(start, step, length):
-    """The ``length`` numbers start, start + step, start + 2*step, ... as a float array. Introduced in notebook 06."""
+    """The ``length`` numbers start, start + step, start + 2*step, ... as a float array. Introduced in notebook 07."""
     start = check_finite_number(start, "start")
     step = check_finite_number(step, "step")
     length = check_positive_int(length, "length")
@@ -43,7 +43,7 @@ def _check_number_list(values, name):
 
 
 def all_pairs(starts=DEFAULT_STARTS, steps=DEFAULT_STEPS):
-    """Every ``(start, step)`` combination, in order. Introduced in notebook 06."""
+    """Every ``(start, step)`` combination, in order. Introduced in notebook 07."""
     starts = _check_number_list(starts, "starts")
     steps = _check_number_list(steps, "steps")
     return [(a, d) for a in starts for d in steps]
@@ -63,7 +63,7 @@ def _check_pairs(pairs, name):
 def make_sequences(pairs, length):
     """One arithmetic sequence per ``(start, step)`` pair, as an array ``(len(pairs), length)``.
 
-    Introduced in notebook 06.
+    Introduced in notebook 07.
     """
     pairs = _check_pairs(pairs, "pairs")
     if not pairs:
@@ -77,7 +77,7 @@ def make_windows(sequences, window):
 
     ``sequences`` is a 2-D array ``(num_sequences, length)`` or a list of 1-D sequences (lengths may differ);
     each must be longer than ``window``. Returns ``X`` of shape ``(num_windows, window)`` and ``y`` of shape
-    ``(num_windows,)``. Introduced in notebook 06.
+    ``(num_windows,)``. Introduced in notebook 07.
     """
     window = check_positive_int(window, "window")
     if isinstance(sequences, np.ndarray) and sequences.ndim == 2:
@@ -117,7 +117,7 @@ def make_windows(sequences, window):
 def split_pairs(pairs, held_out):
     """Split ``pairs`` into ``(train_pairs, held_out_pairs)``; held-out pairs never reach training.
 
-    Every held-out pair must be one of ``pairs``. Introduced in notebook 06.
+    Every held-out pair must be one of ``pairs``. Introduced in notebook 07.
     """
     pairs = _check_pairs(pairs, "pairs")
     held_out = _check_pairs(held_out, "held_out")
@@ -133,7 +133,7 @@ def split_pairs(pairs, held_out):
 class Scaler:
     """Divide by a fixed ``scale`` before the model, multiply after: ``inverse(transform(x)) == x``.
 
-    Introduced in notebook 06, where ``scale=40`` maps the training values (1 to 45) into about 0 to 1.
+    Introduced in notebook 07, where ``scale=40`` maps the training values (1 to 45) into about 0 to 1.
     """
 
     def __init__(self, scale):

@@ -1,7 +1,7 @@
 """Models used across the course.
 
 ``SimpleLSTM`` is the original tutorial's model (an ``nn.LSTM`` and a ``Linear`` layer on the last time step),
-introduced in notebook 06 (``06_training_arithmetic_lstm``).
+introduced in notebook 07 (``07_training_arithmetic_lstm``).
 """
 
 import torch
@@ -15,7 +15,7 @@ __all__ = ["SimpleLSTM", "as_model_input"]
 def as_model_input(x, input_size, dtype=torch.float32):
     """Turn windows into a ``(batch, seq_len, input_size)`` tensor; 2-D windows of plain numbers get a feature axis.
 
-    Introduced in notebook 06.
+    Introduced in notebook 07.
     """
     x = as_float_tensor(x, "x", dtype=dtype if not isinstance(x, torch.Tensor) else None)
     check_rank(x, "x", (2, 3), "(batch, seq_len) windows of numbers or (batch, seq_len, input_size)")
@@ -29,7 +29,7 @@ def as_model_input(x, input_size, dtype=torch.float32):
 
 
 class SimpleLSTM(nn.Module):
-    """An LSTM followed by a linear layer that reads the last hidden state. Introduced in notebook 06."""
+    """An LSTM followed by a linear layer that reads the last hidden state. Introduced in notebook 07."""
 
     def __init__(self, input_size=1, hidden_size=50, output_size=1, num_layers=1):
         super().__init__()

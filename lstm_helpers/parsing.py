@@ -1,6 +1,6 @@
 """Read a sequence of numbers that a learner typed, e.g. ``"3, 6, 9, 12"``, without ever raising on bad text.
 
-Introduced in notebook 07 (``07_inside_the_trained_lstm``), where a text box feeds the trained model.
+Introduced in notebook 08 (``08_inside_the_trained_lstm``), where a text box feeds the trained model.
 ``parse_sequence`` returns a ``ParsedSequence``: either the numbers, or a short message saying what was
 wrong and what was expected, ready to show in the widget instead of a traceback.
 """
@@ -35,7 +35,7 @@ def _fail(message):
 
 
 def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
-    """Parse numbers separated by commas or spaces; never raises for bad text. Introduced in notebook 07.
+    """Parse numbers separated by commas or spaces; never raises for bad text. Introduced in notebook 08.
 
     Returns ``ParsedSequence(values, "")`` on success, or ``ParsedSequence((), message)`` where ``message`` says
     what was wrong and what was expected (empty text, a word, ``1,,2``, too few or too many numbers, NaN/inf,

@@ -1,6 +1,6 @@
 """Look inside the trained arithmetic-sequence LSTM: its gates on any sequence, and a typed-sequence explorer.
 
-Introduced in notebook 07 (``07_inside_the_trained_lstm``). ``trace_model`` runs the scratch LSTM with the trained
+Introduced in notebook 08 (``08_inside_the_trained_lstm``). ``trace_model`` runs the scratch LSTM with the trained
 ``nn.LSTM``'s own weights, so every gate value is the model's; ``describe_sequence`` turns a learner's text into
 a prediction plus notes (or a friendly message); ``SequenceExplorer`` shows that in a widget.
 """
@@ -34,7 +34,7 @@ def trace_model(model, x, scaler=None):
     """Every gate and state of ``model.lstm`` on ``x``, computed by the scratch cell with the model's own weights.
 
     ``x`` is one sequence of numbers ``(seq_len,)`` or a batch ``(batch, seq_len)``, in the data's own units (scaled
-    with ``scaler`` on the way in). Returns an ``LSTMTrace``. Introduced in notebook 07.
+    with ``scaler`` on the way in). Returns an ``LSTMTrace``. Introduced in notebook 08.
     """
     if not isinstance(getattr(model, "lstm", None), torch.nn.LSTM):
         raise TypeError(f"model must have an nn.LSTM called .lstm (like SimpleLSTM), but got {type(model).__name__}.")
@@ -49,7 +49,7 @@ def trace_model(model, x, scaler=None):
 
 
 def training_ranges(result, seq_length=SEED_SEQ_LENGTH):
-    """The smallest and largest input value and step the model was trained on. Introduced in notebook 07."""
+    """The smallest and largest input value and step the model was trained on. Introduced in notebook 08."""
     result = _check_result(result)
     X, _ = make_windows(make_sequences(result.train_pairs, seq_length), result.window)  # (num_windows, window)
     steps = [step for _, step in result.train_pairs]
@@ -57,7 +57,7 @@ def training_ranges(result, seq_length=SEED_SEQ_LENGTH):
 
 
 def range_notes(values, ranges):
-    """Plain-language notes on where ``values`` lie compared with the training ``ranges``. Introduced in notebook 07."""
+    """Plain-language notes on where ``values`` lie compared with the training ``ranges``. Introduced in notebook 08."""
     values = as_float_tensor(values, "values").double().numpy().reshape(-1)
     notes = []
     low, high = values.min(), values.max()
@@ -96,7 +96,7 @@ def describe_sequence(text, result, ranges=None):
     """Parse ``text``, predict the next number from its last ``result.window`` values, and note any range problem.
 
     Never raises for bad text: the returned ``SequenceReport`` then carries a friendly ``message``.
-    Introduced in notebook 07.
+    Introduced in notebook 08.
     """
     result = _check_result(result)
     ranges = training_ranges(result) if ranges is None else ranges
@@ -115,7 +115,7 @@ def describe_sequence(text, result, ranges=None):
 class SequenceExplorer:
     """A text box's partner: ``update(text)`` shows the prediction, notes and gates, or a friendly message.
 
-    Introduced in notebook 07. The gate heatmaps reuse ``TimeExplorer`` from notebook 04.
+    Introduced in notebook 08. The gate heatmaps reuse ``TimeExplorer`` from notebook 04.
     """
 
     def __init__(self, result, dpi=72):

@@ -1,7 +1,7 @@
 """The through-time explorer: heatmaps of f, i, g, o, c, h over time × unit with the current step highlighted.
 
 Introduced in notebook 04 (``04_gate_explorer``) on a small hand-wired LSTM (``spike_weights``) and reused in
-notebook 07 (``07_inside_the_trained_lstm``) on the trained model. The trace itself comes from the scratch
+notebook 08 (``08_inside_the_trained_lstm``) on the trained model. The trace itself comes from the scratch
 ``run_lstm`` (``lstm_helpers.cells``); this module only draws it and steps through it.
 """
 

@@ -1,6 +1,6 @@
 """Training and prediction helpers.
 
-The full training loop is written out in notebook 06 (``06_training_arithmetic_lstm``); ``train`` is that same
+The full training loop is written out in notebook 07 (``07_training_arithmetic_lstm``); ``train`` is that same
 loop with a progress bar, for the notebooks after it.
 """
 
@@ -33,7 +33,7 @@ def _model_input_size(model):
 
 def make_lbfgs(parameters, lr=1.0):
     """L-BFGS set up for one step per epoch on a small full batch (strong-Wolfe line search, up to 25 evaluations
-    per step, no early stop). Introduced in notebook 06."""
+    per step, no early stop). Introduced in notebook 07."""
     return torch.optim.LBFGS(
         parameters,
         lr=lr,
@@ -63,7 +63,7 @@ def train(
     ``X`` holds windows ``(num_windows, seq_len)`` or ``(num_windows, seq_len, input_size)``; ``y`` holds targets
     ``(num_windows,)`` or ``(num_windows, output_size)``. ``batch_size=None`` uses the whole data set as one batch.
     ``seed`` makes the shuffling repeatable. ``optimizer`` is ``"adam"`` (default) or ``"lbfgs"`` (full batch only,
-    one L-BFGS step per epoch, see ``make_lbfgs``; use ``lr=1``). Introduced in notebook 06.
+    one L-BFGS step per epoch, see ``make_lbfgs``; use ``lr=1``). Introduced in notebook 07.
     """
     _check_model(model)
     num_epochs = check_positive_int(num_epochs, "num_epochs")
@@ -126,7 +126,7 @@ def predict(model, X, scaler=None):
     """Predict the next value for each window in ``X``, as a NumPy array in the data's own units.
 
     With a ``scaler`` (see ``lstm_helpers.data.Scaler``) the windows are scaled on the way in and the predictions
-    scaled back on the way out. Introduced in notebook 06.
+    scaled back on the way out. Introduced in notebook 07.
     """
     _check_model(model)
     param = next(model.parameters())

@@ -92,7 +92,7 @@ def test_course_recipe_is_accurate_and_documented():
     assert evaluate_cases(result.model, X, y, result.scaler).max() < 0.1
     assert evaluate_pairs(result, HELD_OUT_PAIRS).max() < 0.1
     assert abs(result.predict([[100, 200, 300, 400]])[0] - 500) > 100  # saturation: it does not extrapolate
-    assert "Introduced in notebook 06." in train_arithmetic_lstm.__doc__
+    assert "Introduced in notebook 07." in train_arithmetic_lstm.__doc__
 
 
 def test_course_recipe_is_repeatable():
@@ -155,4 +155,4 @@ def test_every_public_name_is_documented():
     for name in arithmetic.__all__:
         obj = getattr(arithmetic, name)
         if callable(obj):
-            assert obj.__doc__ and "notebook 06" in (obj.__doc__ + arithmetic.__doc__)
+            assert obj.__doc__ and "notebook 07" in (obj.__doc__ + arithmetic.__doc__)

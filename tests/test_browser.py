@@ -141,9 +141,9 @@ def test_04_gate_explorers_follow_their_sliders(lab):
         check_time_explorer(page)
 
 
-@for_notebook("07_inside_the_trained_lstm.ipynb")
-def test_07_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
-    with notebook_page(lab, "07_inside_the_trained_lstm.ipynb") as page:
+@for_notebook("08_inside_the_trained_lstm.ipynb")
+def test_08_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
+    with notebook_page(lab, "08_inside_the_trained_lstm.ipynb") as page:
         box = page.locator(".sequence-input input[type='text']")
         out = page.locator(".sequence-explorer-out")
         out.scroll_into_view_if_needed()

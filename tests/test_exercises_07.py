@@ -1,99 +1,120 @@
 """The graders of notebook 07's exercises: correct answers pass, typical mistakes get specific feedback."""
 
-import torch
+import numpy as np
+import pytest
 
+from lstm_helpers.data import make_windows
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_07_has_three_exercises():
-    assert list_exercises("07") == ["07.step_unit", "07.first_forget_gate", "07.saturation"]
+def test_notebook_06_has_three_exercises():
+    assert list_exercises("07") == ["07.crossing_windows", "07.windows_inside", "07.linear_prediction"]
 
 
-# --- 07.step_unit -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (297, "correct", "297"),
+        (297.0, "correct", "297"),
+        (300, "wrong", "after the last sequence"),
+        (500, "wrong", "INSIDE"),
+        (797, "wrong", "in all"),
+        (0, "wrong", "inside each sequence"),
+        (123, "wrong", "not right"),
+        ("297", "wrong", "number"),
+        (..., "not attempted", "Replace"),
+    ],
+)
+def test_crossing_windows(answer, status, words):
+    feedback = grade("07.crossing_windows", answer)
+    assert feedback.status == status
+    assert words in feedback.message
 
 
-def _correlations(H, steps):
-    Hc, sc = H - H.mean(0), steps - steps.mean()
-    return (Hc * sc[:, None]).sum(0) / torch.sqrt((Hc**2).sum(0) * (sc**2).sum())  # (hidden_size,)
+def inside(sequences, window):
+    X, y = [], []
+    for row in sequences:
+        for s in range(len(row) - window):
+            X.append(row[s : s + window])
+            y.append(row[s + window])
+    return np.array(X), np.array(y)
 
 
-def test_step_unit_correct():
-    feedback = grade("07.step_unit", lambda H, steps: int(_correlations(H, steps).abs().argmax()))
-    assert feedback.status == "correct" and "Unit 4" in feedback.message
-    as_tensor = grade("07.step_unit", lambda H, steps: _correlations(H, steps).abs().argmax())  # a 0-d tensor
-    assert as_tensor.correct
+def inside_reversed(sequences, window):
+    X, y = inside(sequences, window)
+    return X[::-1], y[::-1]
 
 
-def test_step_unit_wrong_answers():
-    signed = grade("07.step_unit", lambda H, steps: int(_correlations(H, steps).argmax()))
-    assert signed.status == "wrong" and "largest positive correlation" in signed.message
-    assert "absolute" in signed.hint
-    largest_value = grade("07.step_unit", lambda H, steps: 0)
-    assert largest_value.status == "wrong" and "not the one" in largest_value.message
-    several = grade("07.step_unit", lambda H, steps: _correlations(H, steps).abs())
-    assert several.status == "wrong" and "one unit index" in several.message
-    shapes = grade("07.step_unit", lambda H, steps: int((H @ steps).argmax()))
-    assert shapes.status == "wrong" and "shapes" in shapes.message
+def joined(sequences, window):  # the tutorial's bug
+    flat = np.asarray(sequences).reshape(-1)
+    return np.array([flat[i : i + window] for i in range(len(flat) - window)]), flat[window:]
 
 
-def test_step_unit_not_attempted():
-    def unfinished(H, steps):
-        raise NotImplementedError
-
-    assert grade("07.step_unit", unfinished).status == "not attempted"
-    assert grade("07.step_unit", lambda H, steps: ...).status == "not attempted"
-    assert "function itself" in grade("07.step_unit", 4).message
-
-
-# --- 07.first_forget_gate ---------------------------------------------------------------------------------------
+def with_target(sequences, window):
+    X, y = [], []
+    for row in sequences:
+        for s in range(len(row) - window):
+            X.append(row[s : s + window + 1])
+            y.append(row[s + window])
+    return np.array(X), np.array(y)
 
 
-def _gate(lstm, x0, rows, both_biases=True, squash=torch.sigmoid):
-    z = lstm.weight_ih_l0[rows] @ x0 + lstm.bias_ih_l0[rows]
-    if both_biases:
-        z = z + lstm.bias_hh_l0[rows]
-    return squash(z)
+def one_short(sequences, window):
+    X, y = inside(sequences, window)
+    return X[:-1], y[:-1]
 
 
-def test_first_forget_gate_correct():
-    def first_forget_gate(lstm, x0):
-        H = lstm.hidden_size
-        return _gate(lstm, x0, slice(H, 2 * H))
-
-    assert grade("07.first_forget_gate", first_forget_gate).correct
+def wrong_targets(sequences, window):
+    X, y = inside(sequences, window)
+    return X, y + 1
 
 
-def test_first_forget_gate_typical_mistakes():
-    def input_rows(lstm, x0):
-        return _gate(lstm, x0, slice(0, lstm.hidden_size))
-
-    def no_sigmoid(lstm, x0):
-        H = lstm.hidden_size
-        return _gate(lstm, x0, slice(H, 2 * H), squash=lambda z: z)
-
-    def one_bias(lstm, x0):
-        H = lstm.hidden_size
-        return _gate(lstm, x0, slice(H, 2 * H), both_biases=False)
-
-    def all_rows(lstm, x0):
-        return _gate(lstm, x0, slice(None))
-
-    for fn, words in ((input_rows, "input gate"), (no_sigmoid, "sigmoid is missing"), (one_bias, "bias_hh_l0")):
-        feedback = grade("07.first_forget_gate", fn)
-        assert feedback.status == "wrong" and words in feedback.message, (fn.__name__, feedback)
-    shape = grade("07.first_forget_gate", all_rows)
-    assert shape.status == "wrong" and "shape" in shape.message
-    assert grade("07.first_forget_gate", lambda lstm, x0: None).status == "not attempted"
+def only_x(sequences, window):
+    return inside(sequences, window)[0]
 
 
-# --- 07.saturation ----------------------------------------------------------------------------------------------
+def not_done(sequences, window): ...
 
 
-def test_saturation_choice():
-    assert grade("07.saturation", "b").correct
-    assert grade("07.saturation", " (B) ").correct
-    assert "nowhere near" in grade("07.saturation", "a").message
-    assert "does not overshoot" in grade("07.saturation", "c").message
-    assert "one letter" in grade("07.saturation", 2).message
-    assert "one letter" in grade("07.saturation", "maybe").message
-    assert grade("07.saturation", ...).status == "not attempted"
+def crashes(sequences, window):
+    return sequences[0] + undefined_name  # noqa: F821
+
+
+@pytest.mark.parametrize(
+    ("fn", "status", "words"),
+    [
+        (inside, "correct", "inside their own sequence"),
+        (make_windows, "correct", "inside their own sequence"),
+        (inside_reversed, "correct", "12 windows"),
+        (joined, "wrong", "cross"),
+        (with_target, "wrong", "target is in it"),
+        (one_short, "wrong", "4 per sequence"),
+        (wrong_targets, "wrong", "targets"),
+        (only_x, "wrong", "two arrays"),
+        (not_done, "not attempted", "Replace"),
+        (crashes, "wrong", "NameError"),
+        (inside(np.ones((2, 5)), 2), "wrong", "function itself"),
+    ],
+)
+def test_windows_inside(fn, status, words):
+    feedback = grade("07.windows_inside", fn)
+    assert feedback.status == status, feedback
+    assert words in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (8, "correct", "8"),
+        (8.0004, "correct", "8"),
+        (5, "wrong", "last input"),
+        (3, "wrong", "step"),
+        (16, "wrong", "factor"),
+        (7.5, "wrong", "not right"),
+        (..., "not attempted", "Replace"),
+    ],
+)
+def test_linear_prediction(answer, status, words):
+    feedback = grade("07.linear_prediction", answer)
+    assert feedback.status == status, feedback
+    assert words in feedback.message

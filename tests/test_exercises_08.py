@@ -5,82 +5,95 @@ import torch
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def lstm_param_count(input_size, hidden_size, num_layers=1):
-    first = 4 * (hidden_size * input_size + hidden_size * hidden_size + 2 * hidden_size)
-    later = 4 * (2 * hidden_size * hidden_size + 2 * hidden_size)
-    return first + (num_layers - 1) * later
+def test_notebook_07_has_three_exercises():
+    assert list_exercises("08") == ["08.step_unit", "08.first_forget_gate", "08.saturation"]
 
 
-def test_notebook_08_has_three_exercises():
-    assert list_exercises("08") == ["08.lstm_param_count", "08.seed_model_params", "08.peephole_params"]
+# --- 07.step_unit -----------------------------------------------------------------------------------------------
 
 
-def test_param_count_correct():
-    assert grade("08.lstm_param_count", lstm_param_count).status == "correct"
-    as_tensor = lambda i, h, n=1: torch.tensor(lstm_param_count(i, h, n))  # noqa: E731
-    assert grade("08.lstm_param_count", as_tensor).status == "correct"
+def _correlations(H, steps):
+    Hc, sc = H - H.mean(0), steps - steps.mean()
+    return (Hc * sc[:, None]).sum(0) / torch.sqrt((Hc**2).sum(0) * (sc**2).sum())  # (hidden_size,)
 
 
-def test_param_count_does_not_touch_the_random_generator():
-    state = torch.random.get_rng_state()
-    grade("08.lstm_param_count", lstm_param_count)
-    assert torch.equal(state, torch.random.get_rng_state())
+def test_step_unit_correct():
+    feedback = grade("08.step_unit", lambda H, steps: int(_correlations(H, steps).abs().argmax()))
+    assert feedback.status == "correct" and "Unit 4" in feedback.message
+    as_tensor = grade("08.step_unit", lambda H, steps: _correlations(H, steps).abs().argmax())  # a 0-d tensor
+    assert as_tensor.correct
 
 
-def test_param_count_not_attempted():
-    def stub(input_size, hidden_size, num_layers=1):
-        raise NotImplementedError("replace this line with your formula")
-
-    def empty(input_size, hidden_size, num_layers=1): ...
-
-    assert grade("08.lstm_param_count", stub).status == "not attempted"
-    assert grade("08.lstm_param_count", empty).status == "not attempted"
-    assert grade("08.lstm_param_count", ...).status == "not attempted"
-
-
-def _feedback(fn):
-    feedback = grade("08.lstm_param_count", fn)
-    assert feedback.status == "wrong"
-    return f"{feedback.message} {feedback.hint}"
+def test_step_unit_wrong_answers():
+    signed = grade("08.step_unit", lambda H, steps: int(_correlations(H, steps).argmax()))
+    assert signed.status == "wrong" and "largest positive correlation" in signed.message
+    assert "absolute" in signed.hint
+    largest_value = grade("08.step_unit", lambda H, steps: 0)
+    assert largest_value.status == "wrong" and "not the one" in largest_value.message
+    several = grade("08.step_unit", lambda H, steps: _correlations(H, steps).abs())
+    assert several.status == "wrong" and "one unit index" in several.message
+    shapes = grade("08.step_unit", lambda H, steps: int((H @ steps).argmax()))
+    assert shapes.status == "wrong" and "shapes" in shapes.message
 
 
-def test_param_count_typical_mistakes():
-    one_block = lambda i, h, n=1: n * (h * i + h * h + 2 * h)  # noqa: E731
-    assert "factor of 4" in _feedback(one_block)
-    one_bias = lambda i, h, n=1: 4 * (h * i + h * h + h) + (n - 1) * 4 * (2 * h * h + h)  # noqa: E731
-    assert "one bias vector" in _feedback(one_bias)
-    no_bias = lambda i, h, n=1: 4 * (h * i + h * h) + (n - 1) * 8 * h * h  # noqa: E731
-    assert "No biases" in _feedback(no_bias)
-    ignores_layers = lambda i, h, n=1: lstm_param_count(i, h)  # noqa: E731
-    assert "num_layers" in _feedback(ignores_layers)
-    same_input_everywhere = lambda i, h, n=1: n * lstm_param_count(i, h)  # noqa: E731
-    assert "hidden state of the layer below" in _feedback(same_input_everywhere)
-    assert "nn.LSTM(1, 1, num_layers=1) has 16 parameters" in _feedback(lambda i, h, n=1: 7)
+def test_step_unit_not_attempted():
+    def unfinished(H, steps):
+        raise NotImplementedError
+
+    assert grade("08.step_unit", unfinished).status == "not attempted"
+    assert grade("08.step_unit", lambda H, steps: ...).status == "not attempted"
+    assert "function itself" in grade("08.step_unit", 4).message
 
 
-def test_param_count_bad_answers_never_raise():
-    assert "should be a function" in grade("08.lstm_param_count", 10651).message
-    assert "should be a number" in grade("08.lstm_param_count", lambda i, h, n=1: "lots").message
-    two_args = lambda i, h: lstm_param_count(i, h)  # noqa: E731
-    feedback = grade("08.lstm_param_count", two_args)
-    assert feedback.status == "wrong" and "TypeError" in feedback.message
+# --- 07.first_forget_gate ---------------------------------------------------------------------------------------
 
 
-def test_seed_model_params():
-    assert grade("08.seed_model_params", 10651).status == "correct"
-    assert grade("08.seed_model_params", torch.tensor(10651)).status == "correct"
-    assert grade("08.seed_model_params", ...).status == "not attempted"
-    assert "LSTM alone" in grade("08.seed_model_params", 10600).message
-    assert "one bias vector" in grade("08.seed_model_params", 10451).message
-    assert "RNN" in grade("08.seed_model_params", 2701.0).message
-    assert grade("08.seed_model_params", 12345).status == "wrong"
-    assert "should be a number" in grade("08.seed_model_params", "10651").message
+def _gate(lstm, x0, rows, both_biases=True, squash=torch.sigmoid):
+    z = lstm.weight_ih_l0[rows] @ x0 + lstm.bias_ih_l0[rows]
+    if both_biases:
+        z = z + lstm.bias_hh_l0[rows]
+    return squash(z)
 
 
-def test_peephole_params():
-    assert grade("08.peephole_params", 150).status == "correct"
-    assert grade("08.peephole_params", ...).status == "not attempted"
-    assert "candidate g" in grade("08.peephole_params", 200).message
-    assert "full hidden_size × hidden_size" in grade("08.peephole_params", 7500).message
-    assert "one gate's" in grade("08.peephole_params", 50).message
-    assert "factor of 2" in grade("08.peephole_params", 300).message
+def test_first_forget_gate_correct():
+    def first_forget_gate(lstm, x0):
+        H = lstm.hidden_size
+        return _gate(lstm, x0, slice(H, 2 * H))
+
+    assert grade("08.first_forget_gate", first_forget_gate).correct
+
+
+def test_first_forget_gate_typical_mistakes():
+    def input_rows(lstm, x0):
+        return _gate(lstm, x0, slice(0, lstm.hidden_size))
+
+    def no_sigmoid(lstm, x0):
+        H = lstm.hidden_size
+        return _gate(lstm, x0, slice(H, 2 * H), squash=lambda z: z)
+
+    def one_bias(lstm, x0):
+        H = lstm.hidden_size
+        return _gate(lstm, x0, slice(H, 2 * H), both_biases=False)
+
+    def all_rows(lstm, x0):
+        return _gate(lstm, x0, slice(None))
+
+    for fn, words in ((input_rows, "input gate"), (no_sigmoid, "sigmoid is missing"), (one_bias, "bias_hh_l0")):
+        feedback = grade("08.first_forget_gate", fn)
+        assert feedback.status == "wrong" and words in feedback.message, (fn.__name__, feedback)
+    shape = grade("08.first_forget_gate", all_rows)
+    assert shape.status == "wrong" and "shape" in shape.message
+    assert grade("08.first_forget_gate", lambda lstm, x0: None).status == "not attempted"
+
+
+# --- 07.saturation ----------------------------------------------------------------------------------------------
+
+
+def test_saturation_choice():
+    assert grade("08.saturation", "b").correct
+    assert grade("08.saturation", " (B) ").correct
+    assert "nowhere near" in grade("08.saturation", "a").message
+    assert "does not overshoot" in grade("08.saturation", "c").message
+    assert "one letter" in grade("08.saturation", 2).message
+    assert "one letter" in grade("08.saturation", "maybe").message
+    assert grade("08.saturation", ...).status == "not attempted"

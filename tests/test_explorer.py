@@ -193,7 +193,7 @@ def test_time_controls_are_linked():
         time_controls(0)
 
 
-# --- the trained model (notebook 07) ----------------------------------------------------------------------------
+# --- the trained model (notebook 08) ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The typed-sequence parser of notebook 07: every bad input gets a friendly message, never an exception."""
+"""The typed-sequence parser of notebook 08: every bad input gets a friendly message, never an exception."""
 
 import math
 

@@ -4,6 +4,7 @@
     python tools/course.py refresh 03 06            # only these (by number or file name)
     python tools/course.py nav                      # navigation, badges and contents only (no execution)
     python tools/course.py check                    # exit 1 if any navigation or contents table is stale
+    python tools/course.py renumber 08:11 07:08     # move notebooks to new numbers, with their exercise keys
 
 ``refresh`` runs each notebook top to bottom in a fresh kernel (the one this Python provides), keeps outputs and
 execution counts, strips noisy metadata (widget state, timings) and writes it back. Generated parts:
@@ -213,6 +214,65 @@ def select(names):
     return chosen
 
 
+TEXT_FILES = ("notebooks/*.ipynb", "lstm_helpers/**/*.py", "tests/*.py", "tests/*.cfg", "benchmarks/*.py", "tools/*.py",
+              "README.md", "binder/*", ".ci/*")
+
+
+def renumber(mapping):
+    """Move notebooks to new numbers all at once (``{"08": "11", "07": "08"}``) and rewrite every reference.
+
+    Renames ``notebooks/OLD_name.ipynb``, ``lstm_helpers/exercises/nbOLD.py`` and ``tests/test_exercises_OLD.py``,
+    and rewrites, in the notebooks, the package, the tests, the benchmarks, the tools and the README: file names
+    (``OLD_name``), exercise keys (``"OLD.name"``), ``list_exercises("OLD")``, module names (``nbOLD``,
+    ``test_exercises_OLD``) and prose (``notebook OLD``). Run ``nav`` (or ``refresh``) afterwards.
+    """
+    for old, new in mapping.items():
+        if not (re.fullmatch(r"\d\d", old) and re.fullmatch(r"\d\d", new)):
+            raise SystemExit(f"Numbers are two digits, such as 07:08 (got {old}:{new}).")
+    paths = {p.name[:2]: p for p in notebook_paths()}
+    missing = [old for old in mapping if old not in paths]
+    if missing:
+        raise SystemExit(f"No notebook numbered {', '.join(missing)}.")
+    staying = set(paths) - set(mapping)
+    clash = [new for new in mapping.values() if new in staying]
+    if clash:
+        raise SystemExit(f"Notebook number(s) {', '.join(clash)} are taken by notebooks that do not move.")
+    stems = {old: paths[old].stem[3:] for old in mapping}
+    alternatives = "|".join(sorted(mapping))
+    pattern = re.compile(
+        rf"\b(?P<file>(?:{alternatives})_(?:{'|'.join(re.escape(s) for s in stems.values())}))\b"
+        rf"|(?P<key>(?<=[\"'])(?:{alternatives})(?=\.[A-Za-z_]))"
+        rf"|(?P<list>(?<=list_exercises\([\"'])(?:{alternatives})(?=[\"']))"
+        rf"|(?P<module>(?<=\bnb)(?:{alternatives})\b|(?<=test_exercises_)(?:{alternatives})\b)"
+        rf"|(?P<prose>(?<=\b[Nn]otebook )(?:{alternatives})\b|(?<=\b[Nn]otebooks )(?:{alternatives})\b)"
+    )
+
+    def replace(match):
+        text = match.group(0)
+        return mapping[text[:2]] + text[2:]
+
+    files = sorted({p for glob in TEXT_FILES for p in ROOT.glob(glob) if p.is_file()})
+    for path in files:
+        text = path.read_text()
+        new_text = pattern.sub(replace, text)
+        if new_text != text:
+            path.write_text(new_text)
+            print(f"rewrote references in {path.relative_to(ROOT)}")
+    moves = []
+    for old, new in mapping.items():
+        moves.append((paths[old], NOTEBOOKS / f"{new}_{stems[old]}.ipynb"))
+        for folder, name in (("lstm_helpers/exercises", "nb{}.py"), ("tests", "test_exercises_{}.py")):
+            source = ROOT / folder / name.format(old)
+            if source.exists():
+                moves.append((source, ROOT / folder / name.format(new)))
+    temporary = [(src, src.with_name(src.name + ".renumbering"), dst) for src, dst in moves]
+    for src, tmp, _ in temporary:
+        src.rename(tmp)
+    for src, tmp, dst in temporary:
+        tmp.rename(dst)
+        print(f"moved {src.relative_to(ROOT)} -> {dst.relative_to(ROOT)}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,7 +280,14 @@ def main(argv=None):
     refresh.add_argument("notebooks", nargs="*", help="numbers or file names (default: all)")
     sub.add_parser("nav", help="regenerate navigation, badges and contents only")
     sub.add_parser("check", help="fail if navigation or contents is stale")
+    move = sub.add_parser("renumber", help="move notebooks to new numbers (OLD:NEW ...), with exercise keys")
+    move.add_argument("moves", nargs="+", help="pairs such as 08:11 07:08 06:07, applied all at once")
     args = parser.parse_args(argv)
+
+    if args.command == "renumber":
+        renumber(dict(pair.split(":", 1) for pair in args.moves))
+        write_generated(_entries())
+        return 0
 
     if args.command == "check":
         problems = stale_parts()

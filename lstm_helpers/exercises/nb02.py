@@ -1,0 +1,110 @@
+"""Graders for notebook 02's exercises."""
+
+import math
+import numbers
+
+from ._framework import (
+    Feedback,
+    _whole_number,
+    call_for_number,
+    compare_number,
+    correct,
+    exercise,
+    pass_the_function,
+    wrong,
+)
+
+_SCALE_CHOICES = {
+    "a": "the gradient 50 steps back becomes even smaller",
+    "b": "it still vanishes, but it is orders of magnitude larger than before",
+    "c": "it explodes: it grows above the gradient at the last step",
+    "d": "it stays about the same",
+}
+
+
+@exercise("02.scale_by_two", "What happens to the gradient 50 steps back when W_hh is doubled?")
+def _grade_scale_by_two(answer):
+    if not isinstance(answer, str) or answer.strip().lower() not in _SCALE_CHOICES:
+        return wrong(
+            f"Answer with one letter: {', '.join(repr(k) for k in _SCALE_CHOICES)} (got {answer!r}).",
+            'For example answer = "a".',
+        )
+    choice = answer.strip().lower()
+    if choice == "b":
+        return correct(
+            "Doubling W_hh doubles its spectral radius (about 0.6 → 1.2), so each Jacobian shrinks the gradient much "
+            "less; but tanh′ < 1 still pulls it down, so 50 steps back it is around 1e-2 instead of 1e-14."
+        )
+    hints = {
+        "a": (
+            "Larger recurrent weights multiply the gradient by a larger factor at every step, not a smaller one.",
+            "Move the weight-scale slider from 1 to 2 and watch the curve.",
+        ),
+        "c": (
+            "Doubling is not enough to explode here: tanh′ < 1 shrinks each step, and the saturated units shrink "
+            "it further.",
+            "Set weight scale = 2 on the slider and read the curve at distance 50.",
+        ),
+        "d": (
+            "The per-step factor depends directly on W_hh, and 50 steps raise it to the 50th power.",
+            "Compare 0.6**50 with 1.2**50, then check the slider.",
+        ),
+    }
+    return wrong(*hints[choice])
+
+
+@exercise("02.linear_ratio", "Gradient ratio of a 1-unit linear RNN after k steps")
+def _grade_linear_ratio(gradient_ratio):
+    if not callable(gradient_ratio):
+        return pass_the_function(gradient_ratio, "02.linear_ratio")
+    cases = [(0.5, 3), (0.9, 10), (1.1, 20), (2.0, 0), (-0.8, 5)]
+    for w, k in cases:
+        got = call_for_number(gradient_ratio, (w, k), "Return w ** k.")
+        if isinstance(got, Feedback):
+            return got
+        expected = w**k
+        if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
+            continue
+        if math.isclose(got, w * k, rel_tol=1e-6, abs_tol=1e-12):
+            return wrong(
+                f"gradient_ratio({w}, {k}) = {got:g} is w * k: the factors are multiplied, not added.",
+                "Each step multiplies the gradient by w, so k steps multiply it by w, k times.",
+            )
+        if k > 0 and math.isclose(got, w ** (k - 1), rel_tol=1e-6, abs_tol=1e-12):
+            return wrong(
+                f"gradient_ratio({w}, {k}) = {got:g} is w ** (k - 1): one step short.",
+                "Going back k steps crosses k Jacobians ∂h_t/∂h_{t-1} = w.",
+            )
+        if math.isclose(got, abs(w) ** k, rel_tol=1e-6, abs_tol=1e-12):
+            return wrong(
+                f"gradient_ratio({w}, {k}) = {got:g} drops the sign of w.",
+                "The ratio of gradients keeps the sign: return w ** k, not abs(w) ** k.",
+            )
+        return wrong(
+            f"gradient_ratio({w}, {k}) = {got:g}, but expected {expected:g}.",
+            "h_t = w h_{t-1} + x_t, so ∂h_t/∂h_{t-1} = w; chain k of them.",
+        )
+    return correct("∂L/∂h_{T-k} = w^k ∂L/∂h_T: below 1 it vanishes exponentially, above 1 it explodes.")
+
+
+@exercise("02.steps_to_vanish", "How many steps back until the gradient is below 1e-6 for w = 0.9?")
+def _grade_steps_to_vanish(answer):
+    number = _whole_number(answer)
+    if number is None:
+        is_number = isinstance(answer, numbers.Real) and not isinstance(answer, bool)
+        if is_number and math.isclose(answer, 131.1, abs_tol=0.1):
+            return wrong(
+                f"{answer:g} steps is not a whole number of steps.",
+                "Round up: the gradient is still above 1e-6 after 131 steps.",
+            )
+        return compare_number(answer, 132, "the number of steps")
+    if number == 131:
+        return wrong("After 131 steps 0.9**131 ≈ 1.01e-6: still just above 1e-6.", "Round up, not down.")
+    if number in (6, 7):
+        return wrong(
+            f"{number} is how many factors of 10 you lose, not how many steps.",
+            "Each step multiplies by 0.9, so solve 0.9**k < 1e-6 for k: k > log(1e-6) / log(0.9).",
+        )
+    if number == 132:
+        return correct("0.9**132 ≈ 9.1e-7. Even a weight of 0.9 loses six orders of magnitude in about 130 steps.")
+    return compare_number(number, 132, "the number of steps")

@@ -1,0 +1,86 @@
+"""The graders of notebook 11's exercises: correct answers pass, typical mistakes get specific feedback."""
+
+import torch
+
+from lstm_helpers.exercises import grade, list_exercises
+
+
+def lstm_param_count(input_size, hidden_size, num_layers=1):
+    first = 4 * (hidden_size * input_size + hidden_size * hidden_size + 2 * hidden_size)
+    later = 4 * (2 * hidden_size * hidden_size + 2 * hidden_size)
+    return first + (num_layers - 1) * later
+
+
+def test_notebook_08_has_three_exercises():
+    assert list_exercises("11") == ["11.lstm_param_count", "11.seed_model_params", "11.peephole_params"]
+
+
+def test_param_count_correct():
+    assert grade("11.lstm_param_count", lstm_param_count).status == "correct"
+    as_tensor = lambda i, h, n=1: torch.tensor(lstm_param_count(i, h, n))  # noqa: E731
+    assert grade("11.lstm_param_count", as_tensor).status == "correct"
+
+
+def test_param_count_does_not_touch_the_random_generator():
+    state = torch.random.get_rng_state()
+    grade("11.lstm_param_count", lstm_param_count)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_param_count_not_attempted():
+    def stub(input_size, hidden_size, num_layers=1):
+        raise NotImplementedError("replace this line with your formula")
+
+    def empty(input_size, hidden_size, num_layers=1): ...
+
+    assert grade("11.lstm_param_count", stub).status == "not attempted"
+    assert grade("11.lstm_param_count", empty).status == "not attempted"
+    assert grade("11.lstm_param_count", ...).status == "not attempted"
+
+
+def _feedback(fn):
+    feedback = grade("11.lstm_param_count", fn)
+    assert feedback.status == "wrong"
+    return f"{feedback.message} {feedback.hint}"
+
+
+def test_param_count_typical_mistakes():
+    one_block = lambda i, h, n=1: n * (h * i + h * h + 2 * h)  # noqa: E731
+    assert "factor of 4" in _feedback(one_block)
+    one_bias = lambda i, h, n=1: 4 * (h * i + h * h + h) + (n - 1) * 4 * (2 * h * h + h)  # noqa: E731
+    assert "one bias vector" in _feedback(one_bias)
+    no_bias = lambda i, h, n=1: 4 * (h * i + h * h) + (n - 1) * 8 * h * h  # noqa: E731
+    assert "No biases" in _feedback(no_bias)
+    ignores_layers = lambda i, h, n=1: lstm_param_count(i, h)  # noqa: E731
+    assert "num_layers" in _feedback(ignores_layers)
+    same_input_everywhere = lambda i, h, n=1: n * lstm_param_count(i, h)  # noqa: E731
+    assert "hidden state of the layer below" in _feedback(same_input_everywhere)
+    assert "nn.LSTM(1, 1, num_layers=1) has 16 parameters" in _feedback(lambda i, h, n=1: 7)
+
+
+def test_param_count_bad_answers_never_raise():
+    assert "should be a function" in grade("11.lstm_param_count", 10651).message
+    assert "should be a number" in grade("11.lstm_param_count", lambda i, h, n=1: "lots").message
+    two_args = lambda i, h: lstm_param_count(i, h)  # noqa: E731
+    feedback = grade("11.lstm_param_count", two_args)
+    assert feedback.status == "wrong" and "TypeError" in feedback.message
+
+
+def test_seed_model_params():
+    assert grade("11.seed_model_params", 10651).status == "correct"
+    assert grade("11.seed_model_params", torch.tensor(10651)).status == "correct"
+    assert grade("11.seed_model_params", ...).status == "not attempted"
+    assert "LSTM alone" in grade("11.seed_model_params", 10600).message
+    assert "one bias vector" in grade("11.seed_model_params", 10451).message
+    assert "RNN" in grade("11.seed_model_params", 2701.0).message
+    assert grade("11.seed_model_params", 12345).status == "wrong"
+    assert "should be a number" in grade("11.seed_model_params", "10651").message
+
+
+def test_peephole_params():
+    assert grade("11.peephole_params", 150).status == "correct"
+    assert grade("11.peephole_params", ...).status == "not attempted"
+    assert "candidate g" in grade("11.peephole_params", 200).message
+    assert "full hidden_size × hidden_size" in grade("11.peephole_params", 7500).message
+    assert "one gate's" in grade("11.peephole_params", 50).message
+    assert "factor of 2" in grade("11.peephole_params", 300).message
