@@ -7,7 +7,7 @@ from lstm_helpers.data import make_windows
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_06_has_three_exercises():
+def test_notebook_07_has_three_exercises():
     assert list_exercises("07") == ["07.crossing_windows", "07.windows_inside", "07.linear_prediction"]
 
 

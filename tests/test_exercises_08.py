@@ -5,7 +5,7 @@ import torch
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_07_has_three_exercises():
+def test_notebook_08_has_three_exercises():
     assert list_exercises("08") == ["08.step_unit", "08.first_forget_gate", "08.saturation"]
 
 

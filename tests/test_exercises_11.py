@@ -11,7 +11,7 @@ def lstm_param_count(input_size, hidden_size, num_layers=1):
     return first + (num_layers - 1) * later
 
 
-def test_notebook_08_has_three_exercises():
+def test_notebook_11_has_three_exercises():
     assert list_exercises("11") == ["11.lstm_param_count", "11.seed_model_params", "11.peephole_params"]
 
 
