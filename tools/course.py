@@ -5,6 +5,7 @@
     python tools/course.py nav                      # navigation, badges and contents only (no execution)
     python tools/course.py check                    # exit 1 if any navigation or contents table is stale
     python tools/course.py renumber 08:11 07:08     # move notebooks to new numbers, with their exercise keys
+    python tools/course.py portable [03 06]         # nbval under changed numeric code paths (other CPUs)
 
 ``refresh`` runs each notebook top to bottom in a fresh kernel (the one this Python provides), keeps outputs and
 execution counts, strips noisy metadata (widget state, timings) and writes it back. Generated parts:
@@ -16,6 +17,7 @@ between ``<!-- contents:start -->`` and ``<!-- contents:end -->``.
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -154,10 +156,13 @@ def stale_parts():
 
 
 def strip_noise(nb):
-    """Remove metadata that changes on every run: widget state, timings, interpreter details."""
+    """Remove metadata that changes on every run: widget state, timings."""
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
+    # Keep the kernel's full language_info: JupyterLab writes it into the notebook when the kernel starts, and a
+    # notebook whose stored language_info differs opens with the unsaved-changes dot. (Only a learner on another
+    # Python patch release still sees the dot: the version is part of language_info.)
+    nb.metadata.setdefault("language_info", {"name": "python"})
     for cell in nb.cells:
         for key in NOISY_CELL_METADATA:
             cell.metadata.pop(key, None)
@@ -273,6 +278,69 @@ def renumber(mapping):
         print(f"moved {src.relative_to(ROOT)} -> {dst.relative_to(ROOT)}")
 
 
+# Numeric code-path profiles for the portability check. Each makes this machine compute the way other CPUs do
+# (different SIMD widths, summation orders and MKL/oneDNN kernels), so a stored output that depends on the last
+# bits of floating point fails here instead of on a learner's machine. Chosen by experiment: see README,
+# "For maintainers", for which stored-output failures each caught.
+PROFILES = {
+    "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"},
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "sse4": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+}
+DEFAULT_PROFILES = ("mkl-compatible", "avx2")
+HOW_TO_FIX = (
+    "The stored output depends on the last bits of floating point, so it differs on other CPUs. Fix the cell "
+    "(README, For maintainers, 'Portable outputs'): print a bound that holds everywhere ('< 1e-6', not '3e-08'); "
+    "print training or exploding results far coarser than their spread; or start the cell with "
+    "# NBVAL_IGNORE_OUTPUT and assert the lesson with a margin in a visible check cell. Then re-run "
+    "tools/course.py refresh NN and tools/course.py portable NN."
+)
+
+
+def _failed_cells(output):
+    """``[(notebook, cell number)]`` from pytest's ``FAILED notebooks/NN.ipynb::Cell K`` summary lines."""
+    return re.findall(r"^FAILED (\S+\.ipynb)::Cell (\d+)", output, flags=re.MULTILINE)
+
+
+def _cell_first_line(notebook, number):
+    """The first line of code cell ``number`` (counting code cells from 0, as nbval does)."""
+    nb = nbformat.read(ROOT / notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    lines = code[int(number)].source.strip().splitlines() if int(number) < len(code) else []
+    return lines[0] if lines else ""
+
+
+def portable(paths, profiles=DEFAULT_PROFILES, python=sys.executable):
+    """Run nbval on ``paths`` once per numeric profile; print which cells differ and how to fix them.
+
+    Returns the number of (profile, cell) failures. Each run is a fresh ``pytest --nbval`` whose kernels inherit the
+    profile's environment variables (and ``OMP_NUM_THREADS=1``, as everywhere in the course's tests).
+    """
+    failures = 0
+    for name in profiles:
+        env = dict(os.environ, OMP_NUM_THREADS="1", **PROFILES[name])
+        settings = " ".join(f"{k}={v}" for k, v in PROFILES[name].items())
+        print(f"=== portability profile {name!r} ({settings}) on {len(paths)} notebook(s)", flush=True)
+        start = time.perf_counter()
+        command = [python, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider"]
+        command += [str(p.relative_to(ROOT)) for p in paths]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        cells = _failed_cells(result.stdout)
+        if result.returncode == 0:
+            print(f"    passed in {seconds:.0f} s: {result.stdout.strip().splitlines()[-1]}", flush=True)
+            continue
+        failures += max(1, len(cells))
+        print(result.stdout[-6000:])
+        print(f"!!! portability profile {name!r} FAILED in {seconds:.0f} s ({settings}):")
+        for notebook, number in cells:
+            print(f"    {notebook} code cell {number} (first line: {_cell_first_line(notebook, number)!r})")
+        if not cells:
+            print("    (no notebook cell named: see pytest's output above)")
+        print("    " + HOW_TO_FIX)
+    return failures
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -282,8 +350,15 @@ def main(argv=None):
     sub.add_parser("check", help="fail if navigation or contents is stale")
     move = sub.add_parser("renumber", help="move notebooks to new numbers (OLD:NEW ...), with exercise keys")
     move.add_argument("moves", nargs="+", help="pairs such as 08:11 07:08 06:07, applied all at once")
+    check = sub.add_parser("portable", help="run nbval under numeric profiles that mimic other CPUs")
+    check.add_argument("notebooks", nargs="*", help="numbers or file names (default: all)")
+    check.add_argument(
+        "--profile", action="append", choices=sorted(PROFILES), help=f"default: {', '.join(DEFAULT_PROFILES)}"
+    )
     args = parser.parse_args(argv)
 
+    if args.command == "portable":
+        return 1 if portable(select(args.notebooks), tuple(args.profile or DEFAULT_PROFILES)) else 0
     if args.command == "renumber":
         renumber(dict(pair.split(":", 1) for pair in args.moves))
         write_generated(_entries())
