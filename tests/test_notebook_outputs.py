@@ -1,0 +1,63 @@
+"""What a learner sees before running anything: no answers in stored outputs, no solution cells, no widget text
+forms, and a way to ask for help under every exercise."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from lstm_helpers.exercises import list_exercises
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from course import notebook_paths  # noqa: E402  (tools/course.py)
+
+PATHS = notebook_paths()
+WIDGET_REPR = re.compile(r"\b(?:VBox|HBox|IntSlider|FloatSlider|interactive|Output|Text|ToggleButtons|Play)\(")
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _text_outputs(cell):
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            yield "".join(out["text"])
+        for mime, value in out.get("data", {}).items():
+            if mime.startswith("text/"):
+                yield "".join(value) if isinstance(value, list) else str(value)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_no_stored_output_gives_an_answer_away(path):
+    for k, cell in enumerate(_cells(path)):
+        assert "solution" not in cell.get("metadata", {}).get("tags", []), f"{path.name} cell {k}: a solution cell"
+        assert not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"), f"{path.name} cell {k}: hidden"
+        for text in _text_outputs(cell):
+            assert "Correct!" not in text, f"{path.name} cell {k}: a stored output says Correct!: {text[:200]!r}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_no_widget_shows_its_text_form_before_running(path):
+    for k, cell in enumerate(_cells(path)):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                plain = "".join(data.get("text/plain", ""))
+                assert not WIDGET_REPR.search(plain), f"{path.name} cell {k}: widget repr {plain[:80]!r}"
+                assert "text/html" in data or "image/png" in data, f"{path.name} cell {k}: no still picture"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_exercise_is_checked_in_its_notebook_with_help_on_request(path):
+    number = path.name[:2]
+    source = "\n".join("".join(c["source"]) for c in _cells(path))
+    for key in list_exercises(number):
+        assert f'check("{key}"' in source, f"{path.name}: exercise {key} is registered but never checked"
+        assert f'hint("{key}")' in source, f"{path.name}: say how to get a hint for {key}"
+        assert f'solution("{key}")' in source, f"{path.name}: say how to get the worked solution of {key}"
+    for key in re.findall(r'check\("(\d\d\.\w+)"', source):
+        assert key.startswith(number + "."), f"{path.name}: checks another notebook's exercise {key}"
+        assert key in list_exercises(number), f"{path.name}: check({key!r}) has no registered grader"
