@@ -8,7 +8,9 @@ Introduced in notebook 00 (``00_start_here``) and used by every notebook. A lear
 hints and worked solutions of notebook NN.
 """
 
-from . import nb00, nb01, nb02, nb03, nb04, nb05, nb07, nb08, nb11  # noqa: F401  (registers every exercise)
+import importlib
+import pkgutil
+
 from ._framework import (
     Feedback,
     as_number,
@@ -23,6 +25,10 @@ from ._framework import (
     pass_the_function,
     solution,
 )
+
+# Register every notebook's graders: each module ``nbNN`` of this package, in notebook order.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb")):
+    importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = [
     "Feedback",
