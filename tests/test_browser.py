@@ -9,17 +9,22 @@ Needs Chromium and playwright; without them the tests are skipped, except on CI 
 Run: `python -m pytest tests/test_browser.py -v`.
 """
 
+import json
 import os
+import platform
 import re
+from pathlib import Path
 
 import pytest
 from browser_support import (
     NOTEBOOKS_DIR,
     browser_session,
+    close_notebook,
     displayed,
     missing_browser_reason,
     notebook_page,
     nudge_slider,
+    save_failure_artifacts,
     wait_for_display_change,
 )
 
@@ -164,3 +169,52 @@ def test_08_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
         assert abs(float(numbers.group(1)) - 15) < 0.5, f"3, 6, 9, 12 should give about 15: {shown['text']!r}"
 
         check_time_explorer(page)
+
+
+# Notebooks whose stored outputs include widgets: opened WITHOUT running, they must show pictures and notes.
+WIDGET_NOTEBOOKS = ("00_start_here.ipynb", "02_vanishing_gradients.ipynb", "04_gate_explorer.ipynb")
+WIDGET_REPR = re.compile(r"\b(?:VBox|HBox|IntSlider|FloatSlider|interactive|ToggleButtons|Play)\(children=|IntSlider\(")
+
+_OPENED_STATE_JS = """
+(path) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  if (!w || !w.context || w.context.path !== path || !w.content || !w.content.model) { return {ready: false}; }
+  const outputs = Array.from(w.content.node.querySelectorAll('.jp-OutputArea-output'));
+  return {
+    ready: w.context.isReady && outputs.length > 0,
+    dirty: w.context.model.dirty,
+    text: outputs.map(o => o.textContent).join('\\n'),
+    images: w.content.node.querySelectorAll('.jp-OutputArea-output img').length,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("name", [n for n in WIDGET_NOTEBOOKS if (NOTEBOOKS_DIR / n).exists()])
+def test_saved_notebook_shows_pictures_not_widget_text_nor_answers(lab, name):
+    """What a learner sees on opening a notebook, before running anything (issue: widget text forms, answers)."""
+    page = lab.lab_page()
+    path = f"notebooks/{name}"
+    try:
+        page.evaluate(
+            "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); return true; }",
+            path,
+        )
+        page.wait_for_function(
+            "(path) => (" + _OPENED_STATE_JS + ")(path).ready", arg=path, timeout=60_000, polling=250
+        )
+        page.wait_for_timeout(3000)  # let the kernel connect: JupyterLab then writes its language_info
+        state = page.evaluate(_OPENED_STATE_JS, path)
+        assert not WIDGET_REPR.search(state["text"]), f"{name}: a widget shows its text form before running"
+        assert "Correct!" not in state["text"], f"{name}: a stored output gives an answer away"
+        assert state["images"] > 0, f"{name}: no still picture of the widgets' default state"
+        stored = json.loads((NOTEBOOKS_DIR / name).read_text())["metadata"].get("language_info", {})
+        if stored.get("version") == platform.python_version():
+            assert not state["dirty"], f"{name}: opens with the unsaved-changes dot (metadata changed on open)"
+    except BaseException:
+        save_failure_artifacts(page, lab.server, f"opened-{Path(name).stem}")
+        lab.discard_page()
+        raise
+    finally:
+        close_notebook(page, name)
+        lab.server.shutdown_kernel_of(name)
