@@ -3,8 +3,9 @@
     python benchmarks/notebooks.py            # all notebooks
     python benchmarks/notebooks.py 05 06      # only these
 
-Targets for the course (reported against, never asserted in tests): each notebook <= 15 s, the whole series
-<= 60 s on 2 CPU cores, peak kernel memory <= 1 GB per notebook (Binder gives about 2 GB). Wall time includes
+Targets for the course (reported against, never asserted in tests): each notebook <= 15 s (the capstone
+notebooks 09 and 10, which train and load a real language model, <= 25 s), the whole series <= 90 s on 2 CPU
+cores, peak kernel memory <= 1 GB per notebook (Binder gives about 2 GB). Wall time includes
 starting the kernel. The notebooks are executed in memory; nothing is written back.
 """
 
@@ -19,7 +20,13 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import course  # noqa: E402  (tools/course.py: the same way notebooks are executed for the course)
 
-TARGET_SECONDS, TARGET_TOTAL_SECONDS, TARGET_MB = 15, 60, 1024
+TARGET_SECONDS, TARGET_TOTAL_SECONDS, TARGET_MB = 15, 90, 1024
+CAPSTONE_SECONDS = {"09": 25, "10": 25}  # notebook number -> its own time target
+
+
+def target_seconds(path):
+    """The time target of one notebook."""
+    return CAPSTONE_SECONDS.get(path.name[:2], TARGET_SECONDS)
 
 
 class PeakMemory(threading.Thread):
@@ -71,11 +78,14 @@ def main(argv):
         seconds, megabytes = measure(path)
         total += seconds
         worst = max(worst, megabytes)
-        ok = "yes" if seconds <= TARGET_SECONDS and megabytes <= TARGET_MB else "NO"
+        ok = "yes" if seconds <= target_seconds(path) and megabytes <= TARGET_MB else "NO"
         print(f"{path.name:<40} {seconds:>9.1f} {megabytes:>10.0f}  {ok}", flush=True)
     ok = "yes" if total <= TARGET_TOTAL_SECONDS else "NO"
     print(f"{'whole series (' + str(len(paths)) + ' notebooks)':<40} {total:>9.1f} {worst:>10.0f}  {ok}")
-    print(f"targets: <= {TARGET_SECONDS} s each, <= {TARGET_TOTAL_SECONDS} s in all, <= {TARGET_MB} MB peak")
+    print(
+        f"targets: <= {TARGET_SECONDS} s each (09 and 10: <= 25 s), <= {TARGET_TOTAL_SECONDS} s in all, "
+        f"<= {TARGET_MB} MB peak"
+    )
 
 
 if __name__ == "__main__":
