@@ -21,6 +21,7 @@ __all__ = [
     "GradientProfile",
     "gradient_norms",
     "spectral_radius",
+    "largest_singular_value",
     "scale_recurrent_weights",
     "rnn_gradient_profile",
     "GradientExplorer",
@@ -32,11 +33,15 @@ class GradientProfile:
     """Gradient norms ordered by distance from the loss: index 0 is the last step, index k is k steps earlier.
 
     ``h_norm[k]`` is ‖∂L/∂h_{T-k}‖ (averaged over the batch); for an LSTM ``c_norm[k]`` is ‖∂L/∂c_{T-k}‖, else None.
+    Norms are computed in float64, so a gradient of 1e-26 is reported as 1e-26, not as 0 (squaring its float32
+    entries would underflow). For an RNN, ``tanh_slope`` is the mean of tanh′ = 1 - h_t² over every step and unit
+    (the factor that multiplies ρ(W_hh) in notebook 02's rule of thumb); None for an LSTM.
     """
 
     distance: np.ndarray  # (seq_len,)
     h_norm: np.ndarray  # (seq_len,)
     c_norm: np.ndarray | None = None
+    tanh_slope: float | None = None
 
     def relative(self, state="h"):
         """Norms divided by the norm at distance 0, so the curve starts at 1."""
@@ -110,10 +115,12 @@ def gradient_norms(x, model, loss_fn=None):
     loss.backward()
 
     def norms(states):
-        values = [s.grad.norm(dim=-1).mean().item() for s in states]  # one norm per step, mean over the batch
+        # float64: the float32 entries can be as small as 1e-38, but their squares underflow below about 1e-19
+        values = [s.grad.double().norm(dim=-1).mean().item() for s in states]  # one norm per step, batch mean
         return np.array(values[::-1])  # (seq_len,) ordered by distance from the loss
 
-    return GradientProfile(np.arange(len(hs)), norms(hs), norms(cs) if is_lstm else None)
+    slope = None if is_lstm else (1 - torch.stack(hs).detach().double() ** 2).mean().item()  # mean tanh′
+    return GradientProfile(np.arange(len(hs)), norms(hs), norms(cs) if is_lstm else None, slope)
 
 
 def spectral_radius(W):
@@ -122,6 +129,17 @@ def spectral_radius(W):
         shape = tuple(W.shape) if isinstance(W, torch.Tensor) else type(W).__name__
         raise ValueError(f"spectral_radius needs a square matrix tensor such as weights.W_hh, but got {shape}.")
     return torch.linalg.eigvals(W.detach().double()).abs().max().item()
+
+
+def largest_singular_value(W):
+    """The spectral norm ‖W‖₂ (largest singular value) of a matrix such as ``weights.W_hh``. Introduced in notebook 02.
+
+    Unlike the spectral radius it bounds every product: ‖A B‖₂ ≤ ‖A‖₂ ‖B‖₂ (Pascanu, Mikolov & Bengio 2013).
+    """
+    if not isinstance(W, torch.Tensor) or W.dim() != 2:
+        shape = tuple(W.shape) if isinstance(W, torch.Tensor) else type(W).__name__
+        raise ValueError(f"largest_singular_value needs a matrix tensor such as weights.W_hh, but got {shape}.")
+    return torch.linalg.matrix_norm(W.detach().double(), ord=2).item()
 
 
 def scale_recurrent_weights(weights, scale):
@@ -153,8 +171,9 @@ class GradientExplorer:
     """A log-scale plot of ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ against distance, made once and updated in place.
 
     ``update(weight_scale, seq_len)`` is what the sliders call; ``image`` is the ``ipywidgets.Image`` showing the
-    figure and ``profile`` the last ``GradientProfile``. The object itself displays as a static PNG. The axes are
-    fixed (``max_len`` steps, 1e-20 to 1e20) so curves can be compared as the sliders move. Introduced in notebook 02.
+    figure and ``profile`` the last ``GradientProfile``; ``png()`` and ``width_css`` give the still picture for
+    ``lstm_helpers._render.with_picture``. The object itself displays as a static PNG. The axes are fixed
+    (``max_len`` steps, 1e-30 to 1e20) so curves can be compared as the sliders move. Introduced in notebook 02.
     """
 
     def __init__(self, max_len=100, hidden_size=32, seed=0, dpi=72):
@@ -163,19 +182,20 @@ class GradientExplorer:
         self.seed = seed
         fig = Figure(figsize=(7, 3.6), dpi=dpi, layout="constrained")
         ax = fig.subplots()
-        ax.set(yscale="log", xlim=(0, self.max_len), ylim=(1e-20, 1e20))
+        ax.set(yscale="log", xlim=(0, self.max_len), ylim=(1e-30, 1e20))
         ax.axhline(1, color="0.6", lw=0.8)
-        ax.axhspan(1e-20, 1e-7, color="tab:blue", alpha=0.08)
+        ax.axhspan(1e-30, 1e-7, color="tab:blue", alpha=0.08)
         ax.axhspan(1e7, 1e20, color="tab:red", alpha=0.08)
-        ax.text(self.max_len * 0.98, 1e-18, "vanished (below float32 noise)", ha="right", color="tab:blue")
-        ax.text(self.max_len * 0.98, 1e17, "exploded", ha="right", color="tab:red")
-        ax.set_xlabel("distance from the loss, T − t (steps)")
-        ax.set_ylabel("‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ (ratio)")
+        ax.text(self.max_len * 0.98, 1e-28, "vanished: lost next to the recent steps", ha="right", color="tab:blue")
+        ax.text(self.max_len * 0.98, 1e16, "exploded", ha="right", color="tab:red")
+        ax.set_xlabel("distance from the loss, $k = T - t$ (steps)")
+        ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$ (ratio)")
         ax.set_title("Vanilla RNN: gradient norm against distance from the loss")
         (self._line,) = ax.plot([], [], color="tab:purple", lw=2)
         self._render = BlitImage(fig, [self._line])
         self.fig = fig
         self.image = self._render.image
+        self.width_css = self._render.width_css
         self.profile = None
         self.update(seq_len=min(60, self.max_len + 1))
 
@@ -191,5 +211,9 @@ class GradientExplorer:
         self.profile = profile
         return profile
 
-    def _repr_png_(self):
+    def png(self):
+        """The current picture as PNG bytes (the still picture a saved notebook shows)."""
         return self._render.png()
+
+    def _repr_png_(self):
+        return self.png()

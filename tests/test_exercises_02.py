@@ -5,6 +5,7 @@ import math
 import pytest
 
 from lstm_helpers.exercises import grade, list_exercises
+from lstm_helpers.exercises._framework import _REGISTRY
 
 
 def test_notebook_02_has_three_exercises():
@@ -21,7 +22,7 @@ def test_scale_by_two_correct(answer):
     "answer, words",
     [
         ("a", "larger factor"),
-        ("c", "not enough to explode"),
+        ("c", "does not decide it"),
         ("d", "50th power"),
         ("e", "one letter"),
         (2, "one letter"),
@@ -31,6 +32,24 @@ def test_scale_by_two_wrong(answer, words):
     feedback = grade("02.scale_by_two", answer)
     assert feedback.status == "wrong" and words in feedback.message
     assert feedback.hint
+
+
+def test_scale_by_two_hints_do_not_steer_toward_explodes():
+    # "d" (stays the same) must be pointed at the per-step factor ρ × mean tanh′, not at 1.2**50 (which explodes)
+    for letter in ("c", "d"):
+        feedback = grade("02.scale_by_two", letter)
+        assert "tanh′" in feedback.hint and "1.2**50" not in feedback.hint
+    hints = _REGISTRY["02.scale_by_two"].hints
+    assert len(hints) >= 2 and "ρ(W_hh) × mean tanh′" in hints[0] and "1.2**50" not in " ".join(hints)
+
+
+@pytest.mark.parametrize("key", ["02.scale_by_two", "02.linear_ratio", "02.steps_to_vanish"])
+def test_every_exercise_has_escalating_hints_and_a_solution_that_passes(key):
+    ex = _REGISTRY[key]
+    assert len(ex.hints) >= 2
+    namespace = {}
+    exec(ex.solution, namespace)
+    assert grade(key, namespace[ex.answer_name]).correct
 
 
 def test_scale_by_two_not_attempted():

@@ -10,6 +10,7 @@ from lstm_helpers.gradients import (
     GradientExplorer,
     GradientProfile,
     gradient_norms,
+    largest_singular_value,
     rnn_gradient_profile,
     scale_recurrent_weights,
     spectral_radius,
@@ -89,6 +90,48 @@ def test_default_rnn_vanishes_and_scaled_rnn_explodes():
     assert rnn_gradient_profile(weight_scale=6.0, seq_len=100).at(99) > 1e3
 
 
+def test_norms_are_float64_so_tiny_gradients_are_not_zero():
+    # 99 steps back the default RNN's gradient is about 1e-26: its float32 entries are fine, but a float32 norm
+    # squares them below float32's range and printed 0 (notebook 02's old "underflowed to zero").
+    profile = rnn_gradient_profile(seq_len=100)
+    assert profile.h_norm.dtype == np.float64
+    assert 1e-32 < profile.at(99) < 1e-20
+    assert np.all(np.diff(np.log(profile.relative())[50:]) < 0.5)  # no cliff: the decay goes on smoothly
+
+
+def test_tanh_slope_is_the_mean_of_one_minus_h_squared():
+    gen = torch.Generator().manual_seed(2)
+    weights = init_rnn_weights(3, 6, gen, dtype=torch.float64)
+    x = torch.randn(9, 3, generator=gen, dtype=torch.float64)
+    expected = (1 - run_rnn(x, weights).h ** 2).mean().item()
+    assert gradient_norms(x, weights).tanh_slope == pytest.approx(expected, rel=1e-12)
+    assert gradient_norms(x[:, :1].repeat(1, 1), init_lstm_weights(1, 2)).tanh_slope is None
+
+
+def test_rule_of_thumb_rho_times_tanh_slope_matches_the_measured_factor_when_vanishing():
+    weights = init_rnn_weights(4, 32, torch.Generator().manual_seed(0))
+    rho = spectral_radius(weights.W_hh)
+    for scale in (1.0, 2.0):
+        profile = rnn_gradient_profile(weight_scale=scale, seq_len=60)
+        assert profile.at(50) ** (1 / 50) == pytest.approx(rho * scale * profile.tanh_slope, abs=0.05)
+
+
+@pytest.mark.parametrize("hidden_size", [8, 32, 128, 512])
+def test_default_spectral_radius_is_about_one_over_root_three_at_any_size(hidden_size):
+    radii = [spectral_radius(init_rnn_weights(4, hidden_size, torch.Generator().manual_seed(s)).W_hh) for s in range(3)]
+    assert abs(np.mean(radii) - 1 / np.sqrt(3)) < 0.08
+
+
+def test_largest_singular_value_bounds_products_and_exceeds_rho():
+    gen = torch.Generator().manual_seed(0)
+    A, B = torch.randn(5, 5, generator=gen), torch.randn(5, 5, generator=gen)
+    assert largest_singular_value(A @ B) <= largest_singular_value(A) * largest_singular_value(B) + 1e-9
+    assert largest_singular_value(A) >= spectral_radius(A) - 1e-9
+    nilpotent = torch.tensor([[0.0, 2.0], [0.0, 0.0]])  # notebook 02's example: ρ(A) = ρ(Aᵀ) = 0 but ρ(A Aᵀ) = 4
+    assert spectral_radius(nilpotent) == 0 and spectral_radius(nilpotent @ nilpotent.T) == pytest.approx(4.0)
+    assert largest_singular_value(nilpotent) == pytest.approx(2.0)
+
+
 def test_scale_recurrent_weights_scales_only_w_hh():
     weights = init_rnn_weights(3, 4, torch.Generator().manual_seed(0))
     scaled = scale_recurrent_weights(weights, 2.0)
@@ -108,7 +151,8 @@ def test_explorer_updates_in_place_and_returns_png():
     before = explorer.image.value
     profile = explorer.update(weight_scale=4.0, seq_len=20)
     assert len(profile.h_norm) == 20 and explorer.image.value != before
-    assert explorer._repr_png_().startswith(b"\x89PNG")
+    assert explorer._repr_png_().startswith(b"\x89PNG") and explorer.png() == explorer._repr_png_()
+    assert explorer.width_css > 0
 
 
 @pytest.mark.parametrize(
@@ -119,6 +163,7 @@ def test_explorer_updates_in_place_and_returns_png():
         (lambda: gradient_norms(torch.zeros(5, 2), init_rnn_weights(2, 4), loss_fn=3), TypeError, "loss_fn"),
         (lambda: gradient_norms(torch.zeros(5, 2), init_rnn_weights(2, 4), lambda h: h), ValueError, "single number"),
         (lambda: spectral_radius(torch.zeros(2, 3)), ValueError, "square"),
+        (lambda: largest_singular_value(torch.zeros(3)), ValueError, "matrix"),
         (lambda: scale_recurrent_weights(init_rnn_weights(2, 4), "2"), TypeError, "number"),
         (lambda: rnn_gradient_profile(seq_len=0), ValueError, "seq_len"),
         (lambda: GradientExplorer(max_len=20).update(seq_len=50), ValueError, "at most"),

@@ -22,7 +22,26 @@ _SCALE_CHOICES = {
 }
 
 
-@exercise("02.scale_by_two", "What happens to the gradient 50 steps back when W_hh is doubled?")
+@exercise(
+    "02.scale_by_two",
+    "What happens to the gradient 50 steps back when W_hh is doubled?",
+    hints=(
+        "The per-step factor is about ρ(W_hh) × mean tanh′. Doubling W_hh doubles ρ; what do larger weights do to "
+        "tanh′?",
+        "Larger weights push more units into saturation, so mean tanh′ falls (here from about 0.93 to about 0.77). "
+        "Is ρ × mean tanh′ still below 1, and how does the new factor compare with the old one after 50 steps?",
+        "Per step: before, 0.60 × 0.93 ≈ 0.56; after, 1.2 × 0.77 ≈ 0.93. Compare 0.56**50 with 0.93**50 and with 1.",
+    ),
+    solution="""
+from lstm_helpers.gradients import rnn_gradient_profile
+
+# the rule of thumb: a per-step factor of about ρ × mean tanh′
+before = rnn_gradient_profile(weight_scale=1.0)
+after = rnn_gradient_profile(weight_scale=2.0)
+print(f"50 steps back: {before.at(50):.0e} at scale 1, {after.at(50):.0e} at scale 2")
+answer = "b"  # still far below 1, but many orders of magnitude larger than before
+""",
+)
 def _grade_scale_by_two(answer):
     if not isinstance(answer, str) or answer.strip().lower() not in _SCALE_CHOICES:
         return wrong(
@@ -32,8 +51,9 @@ def _grade_scale_by_two(answer):
     choice = answer.strip().lower()
     if choice == "b":
         return correct(
-            "Doubling W_hh doubles its spectral radius (about 0.6 → 1.2), so each Jacobian shrinks the gradient much "
-            "less; but tanh′ < 1 still pulls it down, so 50 steps back it is around 1e-2 instead of 1e-14."
+            "Doubling W_hh doubles its spectral radius (about 0.6 → 1.2), but larger weights saturate more units, so "
+            "mean tanh′ falls from about 0.93 to 0.77. The per-step factor ρ × mean tanh′ ≈ 0.93 stays below 1: the "
+            "gradient still vanishes, only more slowly (around 1e-2 50 steps back instead of 1e-14)."
         )
     hints = {
         "a": (
@@ -41,19 +61,33 @@ def _grade_scale_by_two(answer):
             "Move the weight-scale slider from 1 to 2 and watch the curve.",
         ),
         "c": (
-            "Doubling is not enough to explode here: tanh′ < 1 shrinks each step, and the saturated units shrink "
-            "it further.",
-            "Set weight scale = 2 on the slider and read the curve at distance 50.",
+            "ρ = 1.2 alone does not decide it: tanh′ < 1 shrinks every step, and larger weights saturate more "
+            "units, so tanh′ gets smaller.",
+            "Estimate the per-step factor ρ × mean tanh′ at scale 2 (mean tanh′ is about 0.77 there): is it above 1?",
         ),
         "d": (
-            "The per-step factor depends directly on W_hh, and 50 steps raise it to the 50th power.",
-            "Compare 0.6**50 with 1.2**50, then check the slider.",
+            "The per-step factor changes when W_hh doubles, and 50 steps raise that change to the 50th power.",
+            "Estimate the factor ρ × mean tanh′ before (about 0.60 × 0.93) and after (ρ doubles, mean tanh′ drops to "
+            "about 0.77), then raise both to the 50th power.",
         ),
     }
     return wrong(*hints[choice])
 
 
-@exercise("02.linear_ratio", "Gradient ratio of a 1-unit linear RNN after k steps")
+@exercise(
+    "02.linear_ratio",
+    "Gradient ratio of a 1-unit linear RNN after k steps",
+    hints=(
+        "Start with one step: what is ∂h_t/∂h_{t-1} when h_t = w h_{t-1} + x_t?",
+        "Every step back multiplies the gradient by the same number, w. Going back k steps multiplies it k times.",
+        "The ratio is w to the power k: in Python, w ** k.",
+    ),
+    solution="""
+def gradient_ratio(w, k):
+    return w**k  # each step back multiplies by ∂h_t/∂h_{t-1} = w
+""",
+    answer="gradient_ratio",
+)
 def _grade_linear_ratio(gradient_ratio):
     if not callable(gradient_ratio):
         return pass_the_function(gradient_ratio, "02.linear_ratio")
@@ -87,7 +121,20 @@ def _grade_linear_ratio(gradient_ratio):
     return correct("∂L/∂h_{T-k} = w^k ∂L/∂h_T: below 1 it vanishes exponentially, above 1 it explodes.")
 
 
-@exercise("02.steps_to_vanish", "How many steps back until the gradient is below 1e-6 for w = 0.9?")
+@exercise(
+    "02.steps_to_vanish",
+    "How many steps back until the gradient is below 1e-6 for w = 0.9?",
+    hints=(
+        "After k steps the ratio is 0.9**k. Find the smallest k with 0.9**k < 1e-6.",
+        "Take logarithms: k log(0.9) < log(1e-6). log(0.9) is negative, so dividing by it flips the inequality.",
+        "k > log(1e-6) / log(0.9); round up to the next whole number with math.ceil.",
+    ),
+    solution="""
+import math
+
+answer = math.ceil(math.log(1e-6) / math.log(0.9))  # smallest k with 0.9**k < 1e-6
+""",
+)
 def _grade_steps_to_vanish(answer):
     number = _whole_number(answer)
     if number is None:
