@@ -11,8 +11,13 @@ def lstm_param_count(input_size, hidden_size, num_layers=1):
     return first + (num_layers - 1) * later
 
 
-def test_notebook_11_has_three_exercises():
-    assert list_exercises("11") == ["11.lstm_param_count", "11.seed_model_params", "11.peephole_params"]
+def test_notebook_11_has_four_exercises():
+    assert list_exercises("11") == [
+        "11.lstm_param_count",
+        "11.seed_model_params",
+        "11.peephole_params",
+        "11.gru_step",
+    ]
 
 
 def test_param_count_correct():
@@ -84,3 +89,78 @@ def test_peephole_params():
     assert "full hidden_size × hidden_size" in grade("11.peephole_params", 7500).message
     assert "one gate's" in grade("11.peephole_params", 50).message
     assert "factor of 2" in grade("11.peephole_params", 300).message
+
+
+def test_seed_model_params_readout_bias_forgotten():
+    feedback = grade("11.seed_model_params", 10650)
+    assert feedback.status == "wrong" and "read-out's bias is forgotten" in feedback.message
+
+
+def _gru_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, mistake=None):
+    H = h_prev.shape[-1]
+    i_r, i_z, i_n = (x_t @ W_ih.T + b_ih).chunk(3, dim=-1)
+    h_r, h_z, h_n = (h_prev @ W_hh.T + b_hh).chunk(3, dim=-1)
+    if mistake == "z_r_swapped":
+        i_r, i_z, h_r, h_z = i_z, i_r, h_z, h_r
+    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+    if mistake == "bias_outside_reset":
+        n = torch.tanh(i_n + r * (h_prev @ W_hh[2 * H :].T) + b_hh[2 * H :])
+    elif mistake == "reset_before_matmul":
+        n = torch.tanh(i_n + (r * h_prev) @ W_hh[2 * H :].T + b_hh[2 * H :])
+    elif mistake == "sigmoid_candidate":
+        n = torch.sigmoid(i_n + r * h_n)
+    elif mistake == "no_reset":
+        n = torch.tanh(i_n + h_n)
+    else:
+        n = torch.tanh(i_n + r * h_n)
+    if mistake == "update_swapped":
+        return z * n + (1 - z) * h_prev
+    return (1 - z) * n + z * h_prev
+
+
+def test_gru_step_correct_in_float32_and_float64():
+    assert grade("11.gru_step", _gru_step).status == "correct"
+    as_float32 = lambda *args: _gru_step(*(a.float() for a in args))  # noqa: E731
+    assert grade("11.gru_step", as_float32).status == "correct"
+
+
+def test_gru_step_not_attempted():
+    def stub(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        raise NotImplementedError("write the GRU step")
+
+    def empty(x_t, h_prev, W_ih, W_hh, b_ih, b_hh): ...
+
+    assert grade("11.gru_step", stub).status == "not attempted"
+    assert grade("11.gru_step", empty).status == "not attempted"
+    assert grade("11.gru_step", ...).status == "not attempted"
+
+
+def test_gru_step_typical_mistakes():
+    def with_mistake(name):
+        return lambda *args: _gru_step(*args, mistake=name)
+
+    expected_words = {
+        "z_r_swapped": "PyTorch packs them r, z, n",
+        "bias_outside_reset": "adds b_hn outside the reset gate",
+        "reset_before_matmul": "before the matrix product",
+        "update_swapped": "wrong way round",
+        "sigmoid_candidate": "uses the sigmoid",
+        "no_reset": "ignores the reset gate",
+    }
+    for mistake, words in expected_words.items():
+        feedback = grade("11.gru_step", with_mistake(mistake))
+        assert feedback.status == "wrong" and words in feedback.message, (mistake, feedback)
+
+
+def test_gru_step_shape_and_return_mistakes():
+    transposed = lambda x, h, W_ih, W_hh, b_ih, b_hh: _gru_step(x, h, W_ih.T.T.T, W_hh, b_ih, b_hh)  # noqa: E731
+    feedback = grade("11.gru_step", transposed)
+    assert feedback.status == "wrong" and "x_t @ W_ih.T" in feedback.hint
+    gates_too = lambda *args: (_gru_step(*args), None)  # noqa: E731
+    assert "returns a tuple" in grade("11.gru_step", gates_too).message
+    assert "function itself" in grade("11.gru_step", 3).message
+
+    def forgot_return(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        _gru_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
+
+    assert "return" in grade("11.gru_step", forgot_return).message
