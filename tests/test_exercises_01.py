@@ -53,6 +53,14 @@ def swapped_step(x_t, h_prev, W_xh, W_hh, b):
     return torch.tanh(W_hh @ x_t + W_xh @ h_prev + b)
 
 
+def transposed_recurrent_step(x_t, h_prev, W_xh, W_hh, b):
+    return torch.tanh(W_xh @ x_t + W_hh.T @ h_prev + b)
+
+
+def row_times_matrix_step(x_t, h_prev, W_xh, W_hh, b):
+    return torch.tanh(x_t @ W_xh.T + h_prev @ W_hh + b)  # h_prev @ W_hh is W_hh.T @ h_prev
+
+
 # (exercise, answer, expected status, words the printed feedback must contain)
 CASES = [
     ("01.rnn_step", rnn_step_split, "correct", "nn.RNN"),
@@ -69,6 +77,9 @@ CASES = [
     ("01.rnn_step", swapped_step, "wrong", "shapes do not fit"),
     ("01.rnn_step", swapped_step, "wrong", "Hint: W_xh is (hidden_size, input_size) and multiplies x_t"),
     ("01.rnn_step", torch.zeros(4), "wrong", "function itself"),
+    ("01.rnn_step", transposed_recurrent_step, "wrong", "transposed matrix"),
+    ("01.rnn_step", transposed_recurrent_step, "wrong", "Hint: Write W_hh @ h_prev"),
+    ("01.rnn_step", row_times_matrix_step, "wrong", "transposed matrix"),
     ("01.rnn_params", 104, "correct", "two biases"),
     ("01.rnn_params", 104.0, "correct", "two biases"),
     ("01.rnn_params", torch.tensor(104), "correct", "two biases"),
@@ -79,6 +90,7 @@ CASES = [
     ("01.rnn_params", 208, "wrong", "factor of 2"),
     ("01.rnn_params", "104", "wrong", "should be a number"),
     ("01.rnn_params", 100, "wrong", "not right"),
+    ("01.rnn_params", 80, "wrong", "input weights"),
     ("01.output_shape", (4, 10, 8), "correct", "(batch_size, seq_len, hidden_size)"),
     ("01.output_shape", [4, 10, 8], "correct", ""),
     ("01.output_shape", torch.Size([4, 10, 8]), "correct", ""),
@@ -95,4 +107,4 @@ CASES = [
 def test_feedback_status_and_message(key, answer, status, words):
     feedback = grade(key, answer)
     assert feedback.status == status, feedback
-    assert words in str(feedback)  # the message and the hint
+    assert words in " ".join(str(feedback).split())  # the message and the hint, line breaks ignored
