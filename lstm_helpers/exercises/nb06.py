@@ -353,9 +353,9 @@ def _test_functions():
         "Nudge one entry of x at a time, up and down by eps, and see how much fn changes. Do not forget to put the "
         "entry back before moving on.",
         "For entry k: (fn(x with x[k] + eps) − fn(x with x[k] − eps)) / (2 eps). Loop over x.reshape(-1) (a view "
-        "of x for a contiguous tensor) and fill a tensor shaped like x; use .item() to get plain numbers.",
+        "of x for a contiguous tensor) and fill a tensor shaped like x; float(fn(x)) gives a plain number.",
         "grad = torch.zeros_like(x); flat = x.view(-1); for k: old = flat[k].item(); flat[k] = old + eps; "
-        "plus = fn(x).item(); flat[k] = old - eps; minus = fn(x).item(); flat[k] = old; "
+        "plus = float(fn(x)); flat[k] = old - eps; minus = float(fn(x)); flat[k] = old; "
         "grad.view(-1)[k] = (plus - minus) / (2 * eps).",
     ),
     solution="""
@@ -367,9 +367,9 @@ def numerical_gradient(fn, x, eps=1e-6):
     for k in range(flat_x.numel()):
         old = flat_x[k].item()
         flat_x[k] = old + eps
-        plus = fn(x).item()
+        plus = float(fn(x))  # a plain number, whether fn returns a float or a one-element tensor
         flat_x[k] = old - eps
-        minus = fn(x).item()
+        minus = float(fn(x))
         flat_x[k] = old  # put it back before the next entry
         flat_grad[k] = (plus - minus) / (2 * eps)
     return grad
