@@ -6,82 +6,95 @@ import torch
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_03_has_three_exercises():
-    assert list_exercises("03") == ["03.output_gate", "03.lstm_params", "03.forget_rows"]
+def test_notebook_03_has_four_exercises():
+    assert list_exercises("03") == ["03.output_gate", "03.lstm_params", "03.forget_rows", "03.packed_step"]
 
 
-def gate(z, W_o, b_o):
-    return torch.sigmoid(z @ W_o.T + b_o)
+def gate(z, c, W_o, b_o, p_o):
+    return torch.sigmoid(z @ W_o.T + p_o * c + b_o)
 
 
-def output_gate_and_h(z, c, W_o, b_o):
-    o = gate(z, W_o, b_o)
+def output_gate_and_h(z, c, W_o, b_o, p_o):
+    o = gate(z, c, W_o, b_o, p_o)
     return o, o * torch.tanh(c)
 
 
-def column_vector_form(z, c, W_o, b_o):
-    o = torch.sigmoid(W_o @ z + b_o)
+def column_vector_form(z, c, W_o, b_o, p_o):
+    o = torch.sigmoid(W_o @ z + c * p_o + b_o)
     return o, o * c.tanh()
 
 
-def placeholder(z, c, W_o, b_o):
+def placeholder(z, c, W_o, b_o, p_o):
     o = ...
     h = ...
     return o, h
 
 
-def empty(z, c, W_o, b_o): ...
+def empty(z, c, W_o, b_o, p_o): ...
 
 
-def tanh_gate(z, c, W_o, b_o):
-    return torch.tanh(z @ W_o.T + b_o), torch.tanh(c)
+def tanh_gate(z, c, W_o, b_o, p_o):
+    return torch.tanh(z @ W_o.T + p_o * c + b_o), torch.tanh(c)
 
 
-def no_sigmoid(z, c, W_o, b_o):
-    return z @ W_o.T + b_o, torch.tanh(c)
+def no_sigmoid(z, c, W_o, b_o, p_o):
+    return z @ W_o.T + p_o * c + b_o, torch.tanh(c)
 
 
-def no_bias(z, c, W_o, b_o):
-    return torch.sigmoid(z @ W_o.T), torch.tanh(c)
+def no_bias(z, c, W_o, b_o, p_o):
+    return torch.sigmoid(z @ W_o.T + p_o * c), torch.tanh(c)
 
 
-def h_without_tanh(z, c, W_o, b_o):
-    return gate(z, W_o, b_o), gate(z, W_o, b_o) * c
+def no_peephole(z, c, W_o, b_o, p_o):
+    return torch.sigmoid(z @ W_o.T + b_o), torch.tanh(c)
 
 
-def tanh_after_gate(z, c, W_o, b_o):
-    return gate(z, W_o, b_o), torch.tanh(gate(z, W_o, b_o) * c)
+def dot_peephole(z, c, W_o, b_o, p_o):
+    return torch.sigmoid(z @ W_o.T + p_o @ c + b_o), torch.tanh(c)
 
 
-def sigmoid_on_cell(z, c, W_o, b_o):
-    return gate(z, W_o, b_o), gate(z, W_o, b_o) * torch.sigmoid(c)
+def h_without_tanh(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o), gate(z, c, W_o, b_o, p_o) * c
 
 
-def gate_not_applied(z, c, W_o, b_o):
-    return gate(z, W_o, b_o), torch.tanh(c)
+def tanh_after_gate(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o), torch.tanh(gate(z, c, W_o, b_o, p_o) * c)
 
 
-def only_h(z, c, W_o, b_o):
-    return gate(z, W_o, b_o) * torch.tanh(c)
+def sigmoid_on_cell(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o), gate(z, c, W_o, b_o, p_o) * torch.sigmoid(c)
 
 
-def o_only(z, c, W_o, b_o):
-    return gate(z, W_o, b_o), ...
+def gate_not_applied(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o), torch.tanh(c)
 
 
-def batched_o(z, c, W_o, b_o):
-    return gate(z, W_o, b_o)[None], torch.tanh(c)
+def only_h(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o) * torch.tanh(c)
 
 
-def untransposed(z, c, W_o, b_o):
+def o_only(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o), ...
+
+
+def batched_o(z, c, W_o, b_o, p_o):
+    return gate(z, c, W_o, b_o, p_o)[None], torch.tanh(c)
+
+
+def untransposed(z, c, W_o, b_o, p_o):
     return torch.sigmoid(z @ W_o + b_o), None
 
 
-a_result = output_gate_and_h(torch.zeros(5), torch.zeros(3), torch.zeros(3, 5), torch.zeros(3))
+def swapped_outputs(z, c, W_o, b_o, p_o):
+    o, h = output_gate_and_h(z, c, W_o, b_o, p_o)
+    return h, o
+
+
+a_result = output_gate_and_h(torch.zeros(5), torch.zeros(3), torch.zeros(3, 5), torch.zeros(3), torch.zeros(3))
 
 # (exercise, answer, expected status, words the printed feedback must contain)
 CASES = [
-    ("03.output_gate", output_gate_and_h, "correct", "o_t * tanh(C_t)"),
+    ("03.output_gate", output_gate_and_h, "correct", "p_o ⊙ c_t + b_o) and h_t = o_t ⊙ tanh(c_t)"),
     ("03.output_gate", column_vector_form, "correct", ""),
     ("03.output_gate", placeholder, "not attempted", ""),
     ("03.output_gate", empty, "not attempted", ""),
@@ -89,6 +102,9 @@ CASES = [
     ("03.output_gate", tanh_gate, "wrong", "uses tanh"),
     ("03.output_gate", no_sigmoid, "wrong", "missing the sigmoid"),
     ("03.output_gate", no_bias, "wrong", "b_o is missing"),
+    ("03.output_gate", no_peephole, "wrong", "peephole term p_o ⊙ c_t is missing"),
+    ("03.output_gate", dot_peephole, "wrong", "dot product"),
+    ("03.output_gate", dot_peephole, "wrong", "Use p_o * c, not p_o @ c"),
     ("03.output_gate", h_without_tanh, "wrong", "tanh on the cell state is missing"),
     ("03.output_gate", tanh_after_gate, "wrong", "after multiplying"),
     ("03.output_gate", sigmoid_on_cell, "wrong", "sigmoid"),
@@ -99,7 +115,9 @@ CASES = [
     ("03.output_gate", untransposed, "wrong", "shapes do not fit"),
     ("03.output_gate", untransposed, "wrong", "Hint: W_o is (hidden_size, hidden_size + input_size)"),
     ("03.output_gate", a_result, "wrong", "function itself"),
-    ("03.lstm_params", (384, 416), "correct", "4 · 8 = 32"),
+    ("03.output_gate", swapped_outputs, "wrong", "wrong order"),
+    ("03.output_gate", swapped_outputs, "wrong", "return o, h"),
+    ("03.lstm_params", (384, 416), "correct", "4 × 8 = 32"),
     ("03.lstm_params", [384.0, 416.0], "correct", ""),
     ("03.lstm_params", ..., "not attempted", ""),
     ("03.lstm_params", (..., ...), "not attempted", ""),
@@ -126,6 +144,13 @@ CASES = [
     ("03.forget_rows", [1], "wrong", "single row"),
     ("03.forget_rows", range(3, 6), "wrong", "not the forget gate"),
     ("03.forget_rows", "rows 8 to 15", "wrong", "range or slice"),
+    ("03.forget_rows", (8, 16), "wrong", "range(8, 16) or slice(8, 16)"),
+    ("03.forget_rows", (8, 16), "wrong", "start and a stop"),
+    ("03.forget_rows", (0, 8), "wrong", "range(0, 8)"),
+    ("03.forget_rows", range(9, 17), "wrong", "counted the rows from 1"),
+    ("03.forget_rows", range(9, 17), "wrong", "numbers rows from 0"),
+    ("03.forget_rows", range(1, 9), "wrong", "counted the rows from 1"),
+    ("03.forget_rows", range(8, 17), "wrong", "Off by one"),
 ]
 
 
@@ -133,4 +158,80 @@ CASES = [
 def test_feedback_status_and_message(key, answer, status, words):
     feedback = grade(key, answer)
     assert feedback.status == status, feedback
-    assert words in str(feedback)  # the message and the hint
+    assert words in " ".join(str(feedback).split())  # the message and the hint, line breaks ignored
+
+
+# --- 03.packed_step: written from nn.LSTM's packed weights, graded on sizes the notebook never uses ---------------
+
+
+def packed_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, order="ifgo", gates=None, cell=None,
+                biases=2, swap=False):
+    z = torch.cat([h_prev, x_t], dim=-1)
+    W = torch.cat([weight_hh, weight_ih], dim=1)
+    pre = z @ W.T + bias_ih + (bias_hh if biases == 2 else 0)
+    parts = dict(zip(order, pre.chunk(4, dim=-1), strict=True))
+    gates = gates or {"i": torch.sigmoid, "f": torch.sigmoid, "g": torch.tanh, "o": torch.sigmoid}
+    i, f, g, o = (gates[name](parts[name]) for name in "ifgo")
+    c = f * c_prev + i * g
+    h = o * (cell or torch.tanh)(c)
+    return (c, h) if swap else (h, c)
+
+
+def separate_products(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x_t @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh).chunk(4)
+    c = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def with_order(order):
+    return lambda *args: packed_step(*args, order=order)
+
+
+def with_gates(gate_fn, candidate_fn):
+    gates = {"i": gate_fn, "f": gate_fn, "g": candidate_fn, "o": gate_fn}
+    return lambda *args: packed_step(*args, gates=gates)
+
+
+def untransposed_packed(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    z = torch.cat([h_prev, x_t])
+    return z @ torch.cat([weight_hh, weight_ih], dim=1) + bias_ih, c_prev
+
+
+def stub(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    raise NotImplementedError
+
+
+def h_only(*args):
+    return packed_step(*args)[0]
+
+
+def forgot_return(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    packed_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+PACKED_CASES = [
+    (packed_step, "correct", "chunk(4)"),
+    (separate_products, "correct", ""),
+    (..., "not attempted", ""),
+    (stub, "not attempted", "NotImplementedError"),
+    (forgot_return, "wrong", "forget the `return`"),
+    (with_order("figo"), "wrong", "f, i, g, o, but PyTorch stacks the gates as i, f, g, o"),
+    (with_order("fiog"), "wrong", "f, i, o, g"),
+    (with_order("iofg"), "wrong", "PyTorch stacks the gates as i, f, g, o"),
+    (lambda *args: packed_step(*args, biases=1), "wrong", "Only one of the two biases"),
+    (with_gates(torch.sigmoid, torch.sigmoid), "wrong", "candidate g uses the sigmoid"),
+    (with_gates(torch.tanh, torch.tanh), "wrong", "gates use tanh"),
+    (lambda *args: packed_step(*args, cell=lambda c: c), "wrong", "tanh on the new cell state is missing"),
+    (lambda *args: packed_step(*args, swap=True), "wrong", "wrong order"),
+    (h_only, "wrong", "two tensors"),
+    (untransposed_packed, "wrong", "shapes do not fit"),
+    (untransposed_packed, "wrong", "torch.cat([weight_hh, weight_ih], dim=1)"),
+    (torch.zeros(3), "wrong", "function itself"),
+]
+
+
+@pytest.mark.parametrize(("answer", "status", "words"), PACKED_CASES)
+def test_packed_step_feedback(answer, status, words):
+    feedback = grade("03.packed_step", answer)
+    assert feedback.status == status, feedback
+    assert words in " ".join(str(feedback).split())  # line breaks ignored
