@@ -133,7 +133,7 @@ def split_pairs(pairs, held_out):
 class Scaler:
     """Divide by a fixed ``scale`` before the model, multiply after: ``inverse(transform(x)) == x``.
 
-    Introduced in notebook 07, where ``scale=40`` maps the training values (1 to 45) into about 0 to 1.
+    Introduced in notebook 07, where ``scale=40`` maps the training values (1 to 34) into about 0 to 1.
     """
 
     def __init__(self, scale):

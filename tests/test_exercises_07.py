@@ -7,8 +7,32 @@ from lstm_helpers.data import make_windows
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_07_has_three_exercises():
-    assert list_exercises("07") == ["07.crossing_windows", "07.windows_inside", "07.linear_prediction"]
+def test_notebook_07_has_four_exercises():
+    assert list_exercises("07") == [
+        "07.crossing_windows",
+        "07.windows_inside",
+        "07.unseen_windows",
+        "07.linear_prediction",
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["07.crossing_windows", "07.windows_inside", "07.unseen_windows", "07.linear_prediction"]
+)
+def test_solution_and_hints(key, capsys):
+    """The worked solution passes its grader; the hints escalate and the solution is shown only when asked."""
+    from lstm_helpers.exercises import hint, solution
+    from lstm_helpers.exercises._framework import _REGISTRY
+
+    ex = _REGISTRY[key]
+    assert len(ex.hints) >= 2
+    namespace = {}
+    exec(ex.solution, namespace)  # noqa: S102 - the course's own solution source
+    assert grade(key, namespace[ex.answer_name]).correct
+    hint(key)
+    assert "Hint 1 of" in capsys.readouterr().out
+    solution(key)
+    assert "worked solution" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -111,10 +135,68 @@ def test_windows_inside(fn, status, words):
         (3, "wrong", "step"),
         (16, "wrong", "factor"),
         (7.5, "wrong", "not right"),
+        (7, "wrong", "x4 + x3"),
+        (12, "wrong", "sign of x3"),
         (..., "not attempted", "Replace"),
     ],
 )
 def test_linear_prediction(answer, status, words):
     feedback = grade("07.linear_prediction", answer)
+    assert feedback.status == status, feedback
+    assert words in feedback.message
+
+
+# --- 07.unseen_windows ---------------------------------------------------------------------------------------------
+
+
+def unseen_right(X_train, y_train, X_test, y_test):
+    seen = {tuple(x) + (t,) for x, t in zip(X_train, y_train, strict=True)}
+    return np.array([tuple(x) + (t,) not in seen for x, t in zip(X_test, y_test, strict=True)])
+
+
+def unseen_as_list(X_train, y_train, X_test, y_test):
+    return list(unseen_right(X_train, y_train, X_test, y_test))
+
+
+def seen_instead(X_train, y_train, X_test, y_test):
+    return ~unseen_right(X_train, y_train, X_test, y_test)
+
+
+def inputs_only(X_train, y_train, X_test, y_test):
+    seen = {tuple(x) for x in X_train}
+    return np.array([tuple(x) not in seen for x in X_test])
+
+
+def all_unseen(X_train, y_train, X_test, y_test):
+    return np.ones(len(X_test), dtype=bool)
+
+
+def one_short_list(X_train, y_train, X_test, y_test):
+    return unseen_right(X_train, y_train, X_test, y_test)[:-1]
+
+
+def forgot_return(X_train, y_train, X_test, y_test):
+    unseen_right(X_train, y_train, X_test, y_test)
+
+
+def unseen_stub(X_train, y_train, X_test, y_test): ...
+
+
+@pytest.mark.parametrize(
+    ("fn", "status", "words"),
+    [
+        (unseen_right, "correct", "inputs and target"),
+        (unseen_as_list, "correct", "inputs and target"),
+        (seen_instead, "wrong", "swapped"),
+        (inputs_only, "wrong", "inputs only"),
+        (all_unseen, "wrong", "marked wrongly"),
+        (one_short_list, "wrong", "values for 6"),
+        (forgot_return, "wrong", "return"),
+        (unseen_stub, "not attempted", "Replace"),
+        (np.array([True]), "wrong", "function itself"),
+    ],
+)
+def test_unseen_windows(fn, status, words):
+    feedback = grade("07.unseen_windows", fn)
     assert feedback.status == status, feedback
     assert words in feedback.message

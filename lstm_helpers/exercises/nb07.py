@@ -10,12 +10,28 @@ from ._framework import (
     compare_number,
     correct,
     exercise,
+    is_stub,
     pass_the_function,
+    returned_none,
     wrong,
 )
 
 
-@exercise("07.crossing_windows", "Count the windows that cross a sequence boundary")
+@exercise(
+    "07.crossing_windows",
+    "Count the windows that cross a sequence boundary",
+    hints=(
+        "Count all the windows on the joined list first, then subtract the ones that fit inside one sequence.",
+        "The joined list has 100 * 8 numbers. A sequence of 8 numbers holds 8 - 3 windows of 3 inputs + 1 target.",
+        "crossing = (100 * 8 - 3) - 100 * (8 - 3), which is also 3 * (100 - 1).",
+    ),
+    solution='''
+num_sequences, seq_length, window = 100, 8, 3
+total = num_sequences * seq_length - window  # windows on the joined list
+inside = num_sequences * (seq_length - window)  # windows that stay inside one sequence
+answer = total - inside
+''',
+)
 def _grade_crossing_windows(answer):
     # 100 sequences of 8 numbers joined end to end; windows of 3 inputs + 1 target slide over the joined list.
     # 797 windows in all; 5 start inside each sequence (500); the other 297 = 3 * 99 cross a boundary.
@@ -42,7 +58,29 @@ def _as_window_arrays(result):
     return (X, y), None
 
 
-@exercise("07.windows_inside", "Write a window function that never crosses a sequence boundary")
+@exercise(
+    "07.windows_inside",
+    "Write a window function that never crosses a sequence boundary",
+    hints=(
+        "Never join the sequences: loop over them one row at a time.",
+        "Inside each row, a window can start at s = 0, 1, ..., len(row) - window - 1; its target is row[s + window].",
+        "for row in sequences: for s in range(len(row) - window): "
+        "X.append(row[s:s + window]); y.append(row[s + window])",
+    ),
+    solution='''
+import numpy as np
+
+
+def my_windows(sequences, window):
+    X, y = [], []
+    for row in sequences:  # one sequence at a time: never across two
+        for s in range(len(row) - window):
+            X.append(row[s : s + window])
+            y.append(row[s + window])
+    return np.array(X), np.array(y)
+''',
+    answer="my_windows",
+)
 def _grade_windows_inside(my_windows):
     import numpy as np
 
@@ -95,11 +133,85 @@ def _grade_windows_inside(my_windows):
     return wrong("Some windows are not stretches of one sequence.", "Compare your X with the sequences row by row.")
 
 
-@exercise("07.linear_prediction", "The linear baseline's prediction")
+@exercise(
+    "07.unseen_windows",
+    "Mark the test windows that equal no training window",
+    hints=(
+        "A window is its inputs and its target together: glue them into one tuple per window.",
+        "Put every training window's tuple(inputs) + (target,) into a set; a test window is unseen when its tuple "
+        "is not in that set.",
+        "seen = {tuple(x) + (t,) for x, t in zip(X_train, y_train)}; "
+        "return np.array([tuple(x) + (t,) not in seen for x, t in zip(X_test, y_test)])",
+    ),
+    solution='''
+import numpy as np
+
+
+def unseen(X_train, y_train, X_test, y_test):
+    seen = {tuple(x) + (t,) for x, t in zip(X_train, y_train)}  # inputs and target together
+    return np.array([tuple(x) + (t,) not in seen for x, t in zip(X_test, y_test)])
+''',
+    answer="unseen",
+)
+def _grade_unseen_windows(unseen):
+    import numpy as np
+
+    from ..data import make_sequences, make_windows
+
+    if not callable(unseen):
+        return pass_the_function(unseen, "07.unseen_windows")
+    X_train, y_train = make_windows(make_sequences([(2, 3), (1, 1), (5, 3)], 6), 3)  # (9, 3), (9,)
+    X_test = np.array([[5.0, 8, 11], [3, 4, 5], [6, 7, 8], [5, 8, 11], [2, 3, 4], [1.5, 2.5, 3.5]])
+    y_test = np.array([14.0, 6, 9, 15, 6, 4.5])
+    # 5, 8, 11 -> 14 is a training window; 5, 8, 11 -> 15 has the same inputs but another target (unseen);
+    # 2, 3, 4 -> 6 has the inputs of a training window (2, 3, 4 -> 5) but another target (unseen)
+    expected = np.array([False, False, True, True, True, True])
+    got = unseen(X_train.copy(), y_train.copy(), X_test.copy(), y_test.copy())
+    if got is None:
+        return _NOT_ATTEMPTED if is_stub(unseen) else returned_none("unseen(...)")
+    if _unfinished(got):
+        return _NOT_ATTEMPTED
+    try:
+        got = np.asarray(got, dtype=bool).reshape(-1)
+    except (TypeError, ValueError):
+        return wrong("Your function should return an array of True/False values.", "Build a list of booleans.")
+    if got.shape != expected.shape:
+        return wrong(
+            f"Your function returned {got.size} values for {len(X_test)} test windows.", "Give one per test window."
+        )
+    if np.array_equal(got, expected):
+        return correct("Only windows whose inputs and target both match a training window count as seen.")
+    if np.array_equal(got, ~expected):
+        return wrong("Your True and False are swapped: True should mean unseen.", "Use `not in` instead of `in`.")
+    inputs_only = np.array([tuple(x) not in {tuple(r) for r in X_train} for x in X_test])
+    if np.array_equal(got, inputs_only):
+        return wrong(
+            "You compared the inputs only. A test window with a training window's inputs but another target is "
+            "still unseen.",
+            "Include the target in what you compare: tuple(x) + (t,).",
+        )
+    return wrong("Some windows are marked wrongly.", "Compare each test window (inputs and target) with the set.")
+
+
+@exercise(
+    "07.linear_prediction",
+    "The linear baseline's prediction",
+    hints=(
+        "Use linear_predict from the notebook on a 2-D array holding this one window.",
+        "linear_predict(np.array([[-4, -1, 2, 5]])) returns an array with one number; take [0].",
+        "next = 2 * x4 - x3, with x4 the last input and x3 the one before it.",
+    ),
+    solution='''
+x3, x4 = 2.0, 5.0  # the last two inputs of -4, -1, 2, 5
+answer = 2 * x4 - x3  # what linear_predict(np.array([[-4, -1, 2, 5]]))[0] gives (the least-squares fit is exact)
+''',
+)
 def _grade_linear_prediction(answer):
     known = {
         5: "5 is the last input. The next number adds the step once more.",
         3: "3 is the step. Add it to the last input.",
+        7: "7 is x4 + x3. The rule is 2 * x4 - x3: subtract the input before the last.",
+        12: "12 is 2 * x4 + x3: check the sign of x3 in the rule 2 * x4 - x3.",
     }
     hint = "Next = last + (last - previous), the rule the least-squares fit recovers."
     if _whole_number(answer) in known:
