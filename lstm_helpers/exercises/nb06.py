@@ -352,7 +352,7 @@ def _test_functions():
     hints=(
         "Nudge one entry of x at a time, up and down by eps, and see how much fn changes. Do not forget to put the "
         "entry back before moving on.",
-        "For entry k: (fn(x with x[k] + eps) − fn(x with x[k] − eps)) / (2 eps). Loop over x.reshape(-1) (a view "
+        "For entry k: (fn(x with x[k] + eps) − fn(x with x[k] − eps)) / (2 eps). Loop over x.view(-1) (a view "
         "of x for a contiguous tensor) and fill a tensor shaped like x; float(fn(x)) gives a plain number.",
         "grad = torch.zeros_like(x); flat = x.view(-1); for k: old = flat[k].item(); flat[k] = old + eps; "
         "plus = float(fn(x)); flat[k] = old - eps; minus = float(fn(x)); flat[k] = old; "
