@@ -30,6 +30,7 @@ __all__ = [
     "cell_readout_html",
     "CellExplorer",
     "cell_sliders",
+    "preset_buttons",
     "cell_layout",
 ]
 
@@ -106,13 +107,13 @@ def behaviour(state):
         raise TypeError(f"state must be a CellState from one_unit_step, but got {type(state).__name__}.")
     low, high = 0.1, 0.9
     if state.f < low and state.i < low:
-        return "forgetting: f ≈ 0 and i ≈ 0, so c_t ≈ 0 (the memory is wiped)"
+        return "forgetting: f ≈ 0 and i ≈ 0, so c(t) ≈ 0 (the memory is wiped)"
     if state.f < low and state.i > high:
-        return "overwriting: f ≈ 0 and i ≈ 1, so c_t ≈ C̃ (the old memory is replaced)"
+        return "overwriting: f ≈ 0 and i ≈ 1, so c(t) ≈ C̃ (the old memory is replaced)"
     if state.f > high and state.i < low:
-        return "holding: f ≈ 1 and i ≈ 0, so c_t ≈ c_{t−1} (the memory is kept)"
+        return "holding: f ≈ 1 and i ≈ 0, so c(t) ≈ c(t−1) (the memory is kept)"
     if state.f > high and state.i > high:
-        return "adding: f ≈ 1 and i ≈ 1, so c_t ≈ c_{t−1} + C̃ (the memory accumulates)"
+        return "adding: f ≈ 1 and i ≈ 1, so c(t) ≈ c(t−1) + C̃ (the memory accumulates)"
     return "mixing: part of the old memory and part of the candidate"
 
 
@@ -123,12 +124,12 @@ def cell_readout_html(state):
     lines = []
     for gate, value in zip(GATES, (state.f, state.i, state.g, state.o), strict=True):
         squash = "tanh" if gate == "C" else "σ"
-        lines.append(f"{_SYMBOL[gate]} = {squash}(w<sub>x</sub>·x<sub>t</sub> + w<sub>h</sub>·h<sub>t−1</sub> + b) "
-                     f"= {squash}({state.z[gate]:.2f}) = <b>{value:.3f}</b>")
-    lines.append(f"c<sub>t</sub> = f·c<sub>t−1</sub> + i·C̃ = {state.f:.3f}·{state.c_prev:.2f} + "
-                 f"{state.i:.3f}·{state.g:.3f} = <b>c_t = {state.c:.3f}</b>")
-    lines.append(f"h<sub>t</sub> = o·tanh(c<sub>t</sub>) = {state.o:.3f}·tanh({state.c:.3f}) "
-                 f"= <b>h_t = {state.h:.3f}</b>")
+        lines.append(f"{_SYMBOL[gate]} = {squash}(w<sub>x,{gate}</sub> x<sub>t</sub> + w<sub>h,{gate}</sub> "
+                     f"h<sub>t−1</sub> + b<sub>{gate}</sub>) = {squash}({state.z[gate]:.2f}) = <b>{value:.3f}</b>")
+    lines.append(f"c<sub>t</sub> = f ⊙ c<sub>t−1</sub> + i ⊙ C̃ = {state.f:.3f} × {state.c_prev:.2f} + "
+                 f"{state.i:.3f} × {state.g:.3f} = <b>{state.c:.3f}</b>")
+    lines.append(f"h<sub>t</sub> = o ⊙ tanh(c<sub>t</sub>) = {state.o:.3f} × tanh({state.c:.3f}) "
+                 f"= <b>{state.h:.3f}</b>")
     lines.append(f"<i>The cell is {behaviour(state)}.</i>")
     return "<div style='font-family: monospace; line-height: 1.5'>" + "<br>".join(lines) + "</div>"
 
@@ -144,8 +145,10 @@ class CellExplorer:
     ``CellState``. In a notebook, the object itself displays as a static PNG.
     """
 
-    def __init__(self, dpi=72):
-        fig = Figure(figsize=(10, 2.6), dpi=dpi, layout="constrained")
+    def __init__(self, dpi=None):
+        # ``dpi`` is accepted for compatibility and ignored: BlitImage renders at 2 pixels per CSS pixel, and the
+        # figure is shown at its own size in inches (9.6 inches = 922 CSS pixels).
+        fig = Figure(figsize=(9.6, 2.7), layout="constrained")
         axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.1]})
         z = np.linspace(-8, 8, 161)
         self._points, self._guides = {}, {}
@@ -153,7 +156,8 @@ class CellExplorer:
             curve = np.tanh(z) if gate == "C" else _sigmoid(z)
             ax.plot(z, curve, color="0.35", lw=1.5)
             ax.axhline(0, color="0.8", lw=0.8)
-            ax.set(xlim=(-8, 8), ylim=(-1.1, 1.1), xlabel="pre-activation z (no unit)")
+            ax.set(xlim=(-8, 8), ylim=(-1.1, 1.1))
+            ax.set_xlabel("pre-activation z (no unit)", fontsize=8.5)
             self._guides[gate] = ax.axvline(0, color="tab:orange", ls="--", lw=1)
             (self._points[gate],) = ax.plot([0], [0], "o", color="tab:orange", ms=9)
             ax.set_title(GATE_LABELS[gate], fontsize=10)
@@ -190,6 +194,11 @@ class CellExplorer:
         """The current picture as PNG bytes."""
         return self._render.png()
 
+    @property
+    def width_css(self):
+        """The picture's width in CSS pixels (for ``with_picture``)."""
+        return self._render.width_css
+
     def _repr_png_(self):
         return self.png()
 
@@ -205,31 +214,51 @@ def cell_sliders(values=None):
     """One slider per input and gate weight/bias, named like ``one_unit_step``'s arguments (notebook 04)."""
     values = DEFAULT_CELL | (values or {})
     sliders = {
-        "x_t": _slider(values["x_t"], -2, 2, "x_t"),
-        "h_prev": _slider(values["h_prev"], -1, 1, "h_{t−1}"),
-        "c_prev": _slider(values["c_prev"], -2, 2, "c_{t−1}"),
+        "x_t": _slider(values["x_t"], -2, 2, "x(t)"),
+        "h_prev": _slider(values["h_prev"], -1, 1, "h(t−1)"),
+        "c_prev": _slider(values["c_prev"], -2, 2, "c(t−1)"),
     }
     for gate in GATES:
         symbol = _SYMBOL[gate]
-        for kind, label in (("wx", f"w_x ({symbol})"), ("wh", f"w_h ({symbol})"), ("b", f"b ({symbol})")):
+        for kind, label in (("wx", f"wₓ ({symbol})"), ("wh", f"wₕ ({symbol})"), ("b", f"b ({symbol})")):
             sliders[f"{kind}_{gate}"] = _slider(values[f"{kind}_{gate}"], -8, 8, label)
     return sliders
 
 
+def preset_buttons(sliders):
+    """One button per preset (and "default"); a click sets the sliders, also when that preset was the last one.
+
+    Plain ``Button`` widgets fire on every click, so after moving a slider away from a preset, clicking the same
+    preset again restores it (``ToggleButtons`` would ignore a click on the already-selected option). Each button
+    has the CSS class ``preset-button`` and a tooltip; the box holding them has the class ``cell-presets``.
+    Introduced in notebook 04.
+    """
+    def apply(name):
+        chosen = DEFAULT_CELL if name == "default" else PRESETS[name]
+        for key, value in chosen.items():
+            if key in sliders and sliders[key].value != value:
+                sliders[key].value = value
+
+    tips = {
+        "default": "Reset every slider to its starting value",
+        "forget": "Set the sliders so that f ≈ 0 and i ≈ 0: the memory is wiped",
+        "hold": "Set the sliders so that f ≈ 1 and i ≈ 0: the memory is kept",
+        "overwrite": "Set the sliders so that f ≈ 0 and i ≈ 1: the memory is replaced by C̃",
+    }
+    buttons = []
+    for name in ("default", *PRESETS):
+        button = widgets.Button(description=name, tooltip=tips[name], layout=widgets.Layout(width="90px"))
+        button.add_class("preset-button")
+        button.on_click(lambda _button, name=name: apply(name))
+        buttons.append(button)
+    box = widgets.HBox([widgets.Label("preset:"), *buttons])
+    box.add_class("cell-presets")
+    return box
+
+
 def cell_layout(sliders, explorer, out):
     """Arrange the sliders, preset buttons, figure and readout in one box. Introduced in notebook 04."""
-    presets = widgets.ToggleButtons(options=["default", *PRESETS], value=None, description="preset",
-                                    style={"button_width": "90px"})
-
-    def apply(change):
-        if change["new"] is None:
-            return
-        chosen = DEFAULT_CELL if change["new"] == "default" else PRESETS[change["new"]]
-        for name, value in chosen.items():
-            if name in sliders and sliders[name].value != value:
-                sliders[name].value = value
-
-    presets.observe(apply, names="value")
+    presets = preset_buttons(sliders)
     state_box = widgets.VBox([widgets.HTML("<b>inputs</b>"), sliders["x_t"], sliders["h_prev"], sliders["c_prev"]])
     gate_rows = [
         widgets.HBox([sliders[f"{kind}_{gate}"] for kind in ("wx", "wh", "b")]) for gate in GATES

@@ -1,5 +1,7 @@
 """The through-time explorer: heatmaps of f, i, g, o, c, h over time × unit with the current step highlighted.
 
+Time steps are counted from 1, as in the course's notation: ``t = 1, ..., seq_len`` (the code's index is ``t - 1``).
+
 Introduced in notebook 04 (``04_gate_explorer``) on a small hand-wired LSTM (``spike_weights``) and reused in
 notebook 08 (``08_inside_the_trained_lstm``) on the trained model. The trace itself comes from the scratch
 ``run_lstm`` (``lstm_helpers.cells``); this module only draws it and steps through it.
@@ -32,6 +34,7 @@ _TITLES = {
     "f": "f: forget gate", "i": "i: input gate", "g": "g = C̃: candidate",
     "o": "o: output gate", "c": "c: cell state", "h": "h: hidden state",
 }
+_INSET = 0.06  # how far the highlight box sits inside its column, in time steps
 SPIKE_UNITS = ("unit 0 remembers the first spike", "unit 1 follows the input", "unit 2 counts time steps")
 
 
@@ -59,14 +62,24 @@ def spike_weights():
 
 
 def spike_sequence(seq_len=12, spikes=(2, 7)):
-    """Zeros with a 1 at each time step in ``spikes``, shaped ``(seq_len, 1)``. Introduced in notebook 04."""
+    """Zeros with a 1 at each time step in ``spikes``, shaped ``(seq_len, 1)``. Introduced in notebook 04.
+
+    Time steps are counted from 1: ``spikes=(2, 7)`` puts a 1 in ``x[1]`` and ``x[6]``, the 2nd and 7th inputs.
+    """
     seq_len = check_positive_int(seq_len, "seq_len")
     x = torch.zeros(seq_len, 1)  # (seq_len, input_size)
     for t in spikes:
-        if not 0 <= t < seq_len:
-            raise ValueError(f"spike time {t} is outside 0..{seq_len - 1}. Choose times inside the sequence.")
-        x[t, 0] = 1.0
+        if not 1 <= t <= seq_len:
+            raise ValueError(f"spike time {t} is outside 1..{seq_len} (time steps are counted from 1). "
+                             "Choose times inside the sequence.")
+        x[t - 1, 0] = 1.0
     return x
+
+
+def _ticks(n, start=1, most=13):
+    """At most ``most`` whole-number ticks from ``start`` to ``start + n - 1``, evenly spaced."""
+    every = max(1, -(-n // most))
+    return list(range(start, start + n, every))
 
 
 def _check_trace(x, trace):
@@ -83,25 +96,32 @@ def _check_trace(x, trace):
     return x, {name: getattr(trace, name).detach().double().numpy() for name in QUANTITIES}
 
 
+def _check_step(t, seq_len):
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= seq_len:
+        raise ValueError(f"t must be a whole number from 1 to {seq_len} (time steps are counted from 1), "
+                         f"but got {t!r}.")
+    return int(t)
+
+
 def step_readout_html(x, trace, t, max_units=8):
-    """The input and every gate/state value at time step ``t`` as an HTML table. Introduced in notebook 04.
+    """The input and every gate/state value at time step ``t`` (counted from 1) as an HTML table (notebook 04).
 
     With more than ``max_units`` units, the table shows the mean over units and the range instead.
     """
     values, parts = _check_trace(x, trace)
     seq_len, hidden_size = parts["h"].shape
-    if not isinstance(t, (int, np.integer)) or not 0 <= t < seq_len:
-        raise ValueError(f"t must be a whole number from 0 to {seq_len - 1}, but got {t!r}.")
-    head = f"<b>t = {t}</b> &nbsp; x_t = {values[t]:.3g}"
+    t = _check_step(t, seq_len)
+    k = t - 1  # the row of step t in the arrays
+    head = f"<b>t = {t}</b> &nbsp; x<sub>t</sub> = {values[k]:.3g}"
     cells = "".join(f"<th style='padding: 0 8px'>{name}</th>" for name in QUANTITIES)
     rows = []
     if hidden_size <= max_units:
         for unit in range(hidden_size):
-            row = "".join(f"<td style='padding: 0 8px'>{name} = {parts[name][t, unit]:.3f}</td>" for name in QUANTITIES)
+            row = "".join(f"<td style='padding: 0 8px'>{name} = {parts[name][k, unit]:.3f}</td>" for name in QUANTITIES)
             rows.append(f"<tr><td>unit {unit}</td>{row}</tr>")
     else:
         for label, reduce in (("mean over units", np.mean), ("smallest", np.min), ("largest", np.max)):
-            row = "".join(f"<td style='padding: 0 8px'>{n} = {reduce(parts[n][t]):.3f}</td>" for n in QUANTITIES)
+            row = "".join(f"<td style='padding: 0 8px'>{n} = {reduce(parts[n][k]):.3f}</td>" for n in QUANTITIES)
             rows.append(f"<tr><td>{label}</td>{row}</tr>")
     table = f"<table style='font-family: monospace'><tr><th></th>{cells}</tr>{''.join(rows)}</table>"
     return f"<div>{head}{table}</div>"
@@ -114,11 +134,13 @@ class TimeExplorer:
     ``LSTMTrace`` of one sequence, each field ``(seq_len, hidden_size)``. Introduced in notebook 04.
     """
 
-    def __init__(self, x, trace, title="An LSTM stepping through a sequence", input_label="input x_t", dpi=72):
+    def __init__(self, x, trace, title="An LSTM stepping through a sequence", input_label="input $x_t$", dpi=None):
+        # ``dpi`` is accepted for compatibility and ignored: BlitImage renders at 2 pixels per CSS pixel and the
+        # figure is shown at its own size in inches (9.6 inches = 922 CSS pixels).
         values, parts = _check_trace(x, trace)
         hidden_size = parts["h"].shape[1]
-        height = 4.6 if hidden_size <= 8 else 6.0
-        fig = Figure(figsize=(10, height), dpi=dpi, layout="constrained")
+        height = 4.8 if hidden_size <= 8 else 6.0
+        fig = Figure(figsize=(9.6, height), layout="constrained")
         grid = fig.add_gridspec(3, 3, height_ratios=[0.8, 1, 1])
         self._input_ax = fig.add_subplot(grid[0, :])
         (self._input_line,) = self._input_ax.plot(values, "o-", color="0.3", ms=4)
@@ -131,10 +153,12 @@ class TimeExplorer:
             image = ax.imshow(parts[name].T, aspect="auto", cmap="RdBu_r" if signed else "viridis",
                               vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
             self._images[name] = image
-            self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.01)
+            self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.04)
             ax.set(title=_TITLES[name], xlabel="time step t", ylabel="unit")
-            box = Rectangle((-0.5, -0.5), 1, hidden_size, fill=False, ec="black", lw=2,
-                            path_effects=[withStroke(linewidth=4.5, foreground="white")])
+            # the box sits just inside its column and is clipped to the axes, so at the last step it never
+            # reaches the colour bar
+            box = Rectangle((0.5 + _INSET, -0.5), 1 - 2 * _INSET, hidden_size, fill=False, ec="black", lw=2,
+                            clip_on=True, path_effects=[withStroke(linewidth=4.5, foreground="white")])
             ax.add_patch(box)
             self._boxes.append(box)
         self._render = BlitImage(fig, [self._marker, *self._boxes])
@@ -146,6 +170,11 @@ class TimeExplorer:
     def seq_len(self):
         return len(self._values)
 
+    @property
+    def width_css(self):
+        """The picture's width in CSS pixels (for ``with_picture``)."""
+        return self._render.width_css
+
     def set_sequence(self, x, trace):
         """Show a new run (any seq_len, same hidden_size): redraws the still parts once."""
         values, parts = _check_trace(x, trace)
@@ -154,35 +183,37 @@ class TimeExplorer:
             raise ValueError(f"The explorer was built for {self._images['h'].get_array().shape[0]} units, but the "
                              f"trace has {hidden_size}. Make a new TimeExplorer for a different model.")
         self._values, self._x, self._trace = values, x, trace
-        self._input_line.set_data(np.arange(seq_len), values)
-        self._input_ax.set_xlim(-0.5, seq_len - 0.5)
+        steps = np.arange(1, seq_len + 1)  # time steps counted from 1
+        self._input_line.set_data(steps, values)
+        self._input_ax.set_xlim(0.5, seq_len + 0.5)
         span = values.max() - values.min()
         pad = 0.1 * span if span > 0 else max(1.0, abs(values[0]) * 0.1)
         self._input_ax.set_ylim(values.min() - pad, values.max() + pad)
-        self._input_ax.set_xticks(range(seq_len))
+        ticks = _ticks(seq_len)
+        self._input_ax.set_xticks(ticks)
         for name, image in self._images.items():
             image.set_data(parts[name].T)  # (hidden_size, seq_len)
-            image.set_extent((-0.5, seq_len - 0.5, hidden_size - 0.5, -0.5))
-            image.axes.set_xticks(range(seq_len))
+            image.set_extent((0.5, seq_len + 0.5, hidden_size - 0.5, -0.5))
+            image.axes.set_xticks(_ticks(seq_len, most=7))
+            image.axes.set_yticks(_ticks(hidden_size, start=0))
             if name in ("g", "c", "h"):  # signed values: a symmetric colour scale that fits this run
                 limit = max(0.1, float(np.abs(parts[name]).max()))
                 image.set_clim(-limit, limit)
         self._render.redraw_background()
-        self.update(0, show=False)
+        self.update(1, show=False)
 
     def update(self, t, show=True):
-        """Highlight time step ``t``, refresh ``image`` and (with ``show``) display the values at that step."""
-        if not isinstance(t, (int, np.integer)) or not 0 <= t < self.seq_len:
-            raise ValueError(f"t must be a whole number from 0 to {self.seq_len - 1}, but got {t!r}.")
+        """Highlight time step ``t`` (counted from 1), refresh ``image`` and (with ``show``) display its values."""
+        t = _check_step(t, self.seq_len)
         self._marker.set_xdata([t, t])
         for box in self._boxes:
-            box.set_x(t - 0.5)
+            box.set_x(t - 0.5 + _INSET)
         self._render.refresh()
         if show:
             display(HTML(self.readout(t)))
 
     def readout(self, t):
-        """The values at time step ``t`` as HTML (what ``update`` displays)."""
+        """The values at time step ``t`` (counted from 1) as HTML (what ``update`` displays)."""
         return step_readout_html(self._x, self._trace, t)
 
     def png(self, highlight=True):
@@ -200,10 +231,16 @@ class TimeExplorer:
 
 
 def time_controls(seq_len, interval=600):
-    """A Play button linked to a time-step slider (CSS class ``time-step-slider``). Introduced in notebook 04."""
+    """A Play button linked to a time-step slider running from 1 to ``seq_len``. Introduced in notebook 04.
+
+    The slider has the CSS class ``time-step-slider``; the Play button the class ``time-play`` and a tooltip
+    (its accessible label).
+    """
     seq_len = check_positive_int(seq_len, "seq_len")
-    play = widgets.Play(value=0, min=0, max=seq_len - 1, step=1, interval=interval, description="play")
-    slider = widgets.IntSlider(value=0, min=0, max=seq_len - 1, description="time step t", continuous_update=True)
+    play = widgets.Play(value=1, min=1, max=seq_len, step=1, interval=interval, description="play",
+                        tooltip="Play: step through the time steps one by one")
+    play.add_class("time-play")
+    slider = widgets.IntSlider(value=1, min=1, max=seq_len, description="time step t", continuous_update=True)
     slider.add_class("time-step-slider")
     widgets.jslink((play, "value"), (slider, "value"))
     return play, slider

@@ -3,12 +3,13 @@
 import math
 
 import pytest
+import torch
 
 from lstm_helpers.exercises import grade, list_exercises
 
 
-def test_notebook_04_has_three_exercises():
-    assert list_exercises("04") == ["04.hold", "04.half_life", "04.first_spike"]
+def test_notebook_04_has_five_exercises():
+    assert list_exercises("04") == ["04.hold", "04.predict_forget", "04.half_life", "04.first_spike", "04.switch"]
 
 
 # --- 04.hold ----------------------------------------------------------------------------------------------------
@@ -76,8 +77,8 @@ def test_half_life_correct():
     [
         (lambda f: math.log(2) / math.log(f), "wrong sign"),
         (lambda f: f**0.5, "not a number of steps"),
-        (lambda f: math.log(0.5) / math.log(f) / 2, "halves after"),
-        (lambda f: math.log10(0.5) / f, "halves after"),
+        (lambda f: math.log(0.5) / math.log(f) / 2, "has not fallen to half"),
+        (lambda f: math.log10(0.5) / f, "has not fallen to half"),
         (lambda f: "69", "not a number"),
         (4.0, "function itself"),
     ],
@@ -85,6 +86,7 @@ def test_half_life_correct():
 def test_half_life_wrong(answer, words):
     feedback = grade("04.half_life", answer)
     assert feedback.status == "wrong" and words in feedback.message
+    assert "69.3" not in str(feedback) and "277" not in str(feedback)  # never prints a right half-life
 
 
 def test_half_life_not_attempted_and_errors():
@@ -97,15 +99,104 @@ def test_half_life_not_attempted_and_errors():
     assert crashing.status == "wrong" and "ValueError" in crashing.message
 
 
-# --- 04.first_spike ---------------------------------------------------------------------------------------------
+# --- 04.first_spike: a prediction on a sequence the notebook has not run (spikes at t = 4, 5, 10) -----------------
 
 
-def test_first_spike():
-    assert grade("04.first_spike", 2).correct
-    assert grade("04.first_spike", 2.0).correct
-    second = grade("04.first_spike", 7)
-    assert second.status == "wrong" and "second spike" in second.message
-    other = grade("04.first_spike", 3)
-    assert other.status == "wrong" and "closed" in other.message
-    assert "whole time step" in grade("04.first_spike", "two").message
-    assert grade("04.first_spike", ...).status == "not attempted"
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (4, "correct", "Only at t = 4"),
+        (4.0, "correct", ""),
+        (3, "wrong", "counts from 0"),  # the code's row number: time steps are counted from 1
+        (3, "wrong", "counted from 1"),
+        (9, "wrong", "counts from 0"),
+        (5, "wrong", "already stored a spike"),
+        (10, "wrong", "gate stays shut"),
+        (7, "wrong", "no spike"),
+        (13, "wrong", "outside the sequence"),
+        ("four", "wrong", "whole time step"),
+        (..., "not attempted", ""),
+    ],
+)
+def test_first_spike(answer, status, words):
+    feedback = grade("04.first_spike", answer)
+    assert feedback.status == status, feedback
+    assert words in " ".join(str(feedback).split())
+
+
+def test_first_spike_answer_is_what_the_lstm_does():
+    from lstm_helpers.cells import run_lstm
+    from lstm_helpers.exercises.nb04 import FIRST_SPIKE_SEQUENCE
+    from lstm_helpers.time_explorer import spike_sequence, spike_weights
+
+    seq_len, spikes = FIRST_SPIKE_SEQUENCE
+    opens = (run_lstm(spike_sequence(seq_len, spikes), spike_weights()).i[:, 0] > 0.5).nonzero().flatten()
+    assert opens.tolist() == [spikes[0] - 1]  # row 3 = time step 4: only the first spike opens the gate
+
+
+# --- 04.predict_forget: predict, then slide b(f) in the explorer ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (0.5, "correct", "σ(0) = 0.5"),
+        (0.502, "correct", ""),
+        (1.0, "wrong", "no longer near 1"),
+        (0.999, "wrong", "no longer near 1"),
+        (0.0, "wrong", "does not shut the forget gate"),
+        (0.76, "wrong", "input gate is still shut"),
+        (1.26, "wrong", "input gate is still shut"),
+        (0.25, "wrong", "not what the cell computes"),
+        ("half", "wrong", "should be a number"),
+        (..., "not attempted", ""),
+    ],
+)
+def test_predict_forget(answer, status, words):
+    feedback = grade("04.predict_forget", answer)
+    assert feedback.status == status, feedback
+    assert words in " ".join(str(feedback).split())
+
+
+# --- 04.switch: a hand-wired one-unit LSTM, run on new random spike sequences -------------------------------------
+
+SWITCH = {
+    "wx_f": 12.0, "wh_f": 0.0, "b_f": 6.0,
+    "wx_i": 12.0, "wh_i": 0.0, "b_i": -6.0,
+    "wx_C": 3.0, "wh_C": 0.0, "b_C": 0.0,
+    "wx_o": 0.0, "wh_o": 0.0, "b_o": 4.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "words"),
+    [
+        (SWITCH, "correct", "40 new random sequences"),
+        (SWITCH | {"wx_f": 20.0, "b_f": 8.0, "wx_C": 5.0}, "correct", ""),
+        ({name: ... for name in SWITCH}, "not attempted", ""),
+        (..., "not attempted", ""),
+        (SWITCH | {"b_o": ...}, "wrong", "'b_o' is still `...`"),
+        ({k: v for k, v in SWITCH.items() if k != "wh_C"}, "wrong", "missing: wh_C"),
+        (SWITCH | {"w_f": 1.0}, "wrong", "not parameter names"),
+        (SWITCH | {"wx_f": 0.0}, "wrong", "forget gate has to shut when x = −1"),  # −1 does not wipe
+        (SWITCH | {"b_f": 0.0}, "wrong", "memory faded"),  # f = 0.5 while quiet
+        (SWITCH | {"wx_i": 0.0}, "wrong", "does not switch the memory on"),  # i never opens
+        (SWITCH | {"b_o": -4.0}, "wrong", "output gate must let c through"),
+        (SWITCH | {"b_C": 1.0, "b_i": 0.0}, "wrong", "nothing may be written"),  # writes while quiet
+        (SWITCH | {"wx_i": 0.0, "b_i": 6.0}, "wrong", "input gate must stay shut"),  # writes −1
+        ([12.0, 6.0], "wrong", "dict"),
+        (SWITCH | {"b_f": "6"}, "wrong", "finite number"),
+    ],
+)
+def test_switch(answer, status, words):
+    feedback = grade("04.switch", answer)
+    assert feedback.status == status, feedback
+    assert words in " ".join(str(feedback).split())
+
+
+def test_switch_sequences_cover_every_situation():
+    from lstm_helpers.exercises.nb04 import _switch_sequences
+
+    x = torch.cat(_switch_sequences())  # (40 * seq_len, 1)
+    assert {-1.0, 0.0, 1.0} == set(x.flatten().tolist())
+    assert (x == 1).sum() > 100 and (x == -1).sum() > 100

@@ -2,6 +2,7 @@
 
 import math
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from lstm_helpers.arithmetic import TrainedArithmeticLSTM
 from lstm_helpers.cells import run_lstm
 from lstm_helpers.data import Scaler
+from lstm_helpers.diagrams import HIGHLIGHTS, draw_lstm_cell
 from lstm_helpers.explorer import (
     CELL_PARAMS,
     DEFAULT_CELL,
@@ -103,7 +105,9 @@ def test_one_unit_step_rejects_bad_input_clearly(kwargs, error, words):
 def test_readout_shows_the_numbers():
     state = one_unit_step(**DEFAULT_CELL)
     html = cell_readout_html(state)
-    assert f"{state.f:.3f}" in html and f"c_t = {state.c:.3f}" in html and f"h_t = {state.h:.3f}" in html
+    assert f"{state.f:.3f}" in html and f"<b>{state.c:.3f}</b>" in html and f"<b>{state.h:.3f}</b>" in html
+    assert "c_t =" not in html and "h_t =" not in html  # each result is named once, on the left of its equation
+    assert "⊙" in html and "{" not in html  # the course's notation, no LaTeX-looking text
     with pytest.raises(TypeError, match="CellState"):
         cell_readout_html({"f": 0.5})
 
@@ -127,25 +131,41 @@ def test_cell_widgets_match_the_step_arguments():
     explorer = CellExplorer()
     layout = cell_layout(sliders, explorer, explorer.image)
     presets = layout.children[0]
-    presets.value = "hold"
+    assert "cell-presets" in presets._dom_classes
+    buttons = {child.description: child for child in presets.children if isinstance(child, widgets.Button)}
+    assert set(buttons) == {"default", *PRESETS}
+    assert all(button.tooltip and "preset-button" in button._dom_classes for button in buttons.values())
+    buttons["hold"].click()
     assert sliders["b_f"].value == PRESETS["hold"]["b_f"] and sliders["b_i"].value == PRESETS["hold"]["b_i"]
-    presets.value = "default"
+    sliders["b_f"].value = 0.0  # "from hold, slide b(f) down"
+    buttons["hold"].click()  # clicking the same preset again restores it
+    assert sliders["b_f"].value == PRESETS["hold"]["b_f"]
+    buttons["default"].click()
     assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
+
+
+def test_slider_labels_are_plain_unicode():
+    labels = [slider.description for slider in cell_sliders().values()]
+    assert "h(t−1)" in labels and "c(t−1)" in labels
+    assert not any(mark in label for label in labels for mark in ("{", "}", "_", "$"))
 
 
 # --- through time (notebook 04) ---------------------------------------------------------------------------------
 
 
 def test_spike_lstm_remembers_the_first_spike():
-    x = spike_sequence(12, spikes=(2, 7))
+    x = spike_sequence(12, spikes=(2, 7))  # time steps counted from 1: rows 1 and 6
+    assert x[:, 0].nonzero().flatten().tolist() == [1, 6]
     trace = run_lstm(x, spike_weights())
     c0 = trace.c[:, 0]
-    assert c0[:2].abs().max() < 0.01 and c0[2] > 0.95 and (c0[7] - c0[6]).abs() < 0.01
-    assert trace.i[2, 0] > 0.99 and trace.i[7, 0] < 0.01
+    assert c0[:1].abs().max() < 0.01 and c0[1] > 0.95 and (c0[6] - c0[5]).abs() < 0.01
+    assert trace.i[1, 0] > 0.99 and trace.i[6, 0] < 0.01
     later = run_lstm(spike_sequence(12, spikes=(5, 9)), spike_weights())
-    assert later.c[4, 0].abs() < 0.01 and later.c[5, 0] > 0.95  # it stores whichever spike comes first
-    with pytest.raises(ValueError, match="outside"):
+    assert later.c[3, 0].abs() < 0.01 and later.c[4, 0] > 0.95  # it stores whichever spike comes first
+    with pytest.raises(ValueError, match="outside 1..5"):
         spike_sequence(5, spikes=(7,))
+    with pytest.raises(ValueError, match="counted from 1"):
+        spike_sequence(5, spikes=(0,))
 
 
 def test_time_explorer_steps_and_reads_out():
@@ -154,15 +174,17 @@ def test_time_explorer_steps_and_reads_out():
     explorer = TimeExplorer(x, trace)
     assert explorer.seq_len == 12
     images = set()
-    for t in (0, 2, 7, 11):
+    for t in (1, 3, 7, 12):  # time steps counted from 1
         explorer.update(t, show=False)
         images.add(bytes(explorer.image.value))
     assert len(images) == 4
     html = step_readout_html(x, trace, 7)
-    assert "t = 7" in html and f"c = {trace.c[7, 0].item():.3f}" in html and "unit 2" in html
+    assert "t = 7" in html and f"c = {trace.c[6, 0].item():.3f}" in html and "unit 2" in html
     assert explorer.readout(7) == html
-    with pytest.raises(ValueError, match="from 0 to 11"):
-        explorer.update(12)
+    with pytest.raises(ValueError, match="from 1 to 12"):
+        explorer.update(0)
+    with pytest.raises(ValueError, match="from 1 to 12"):
+        explorer.update(13)
     assert explorer.png(highlight=False) != explorer.png(highlight=True)
 
 
@@ -176,7 +198,7 @@ def test_time_explorer_summarises_many_units_and_takes_new_sequences():
     longer = trace_model(model, [1.0, 2.0, 3.0, 4.0, 5.0])
     explorer.set_sequence([1, 2, 3, 4, 5], longer)
     assert explorer.seq_len == 5
-    explorer.update(4, show=False)
+    explorer.update(5, show=False)
     with pytest.raises(ValueError, match="built for 16 units"):
         explorer.set_sequence(spike_sequence(), run_lstm(spike_sequence(), spike_weights()))
     with pytest.raises(ValueError, match="must match"):
@@ -187,10 +209,42 @@ def test_time_explorer_summarises_many_units_and_takes_new_sequences():
 
 def test_time_controls_are_linked():
     play, slider = time_controls(6)
-    assert (play.min, play.max, slider.min, slider.max) == (0, 5, 0, 5)
+    assert (play.min, play.max, slider.min, slider.max) == (1, 6, 1, 6)  # time steps counted from 1
     assert "time-step-slider" in slider._dom_classes
+    assert play.tooltip and "time-play" in play._dom_classes  # an accessible label for the Play button
     with pytest.raises(ValueError):
         time_controls(0)
+
+
+def test_highlight_box_stays_clear_of_the_colour_bars():
+    x = spike_sequence()
+    explorer = TimeExplorer(x, run_lstm(x, spike_weights()))
+    explorer.update(explorer.seq_len, show=False)  # the last step: the box is at the right edge
+    explorer.fig.canvas.draw()
+    renderer = explorer.fig.canvas.get_renderer()
+    for box, colorbar in zip(explorer._boxes, explorer._colorbars.values(), strict=True):
+        assert box.get_clip_on()
+        heatmap = box.axes.get_window_extent(renderer)
+        assert colorbar.ax.get_window_extent(renderer).x0 - heatmap.x1 > 4  # pixels of white between them
+
+
+# --- the LSTM cell diagram (notebook 03) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("highlight", [None, *HIGHLIGHTS])
+def test_lstm_cell_diagram_draws_every_highlight(highlight):
+    fig = draw_lstm_cell(highlight)
+    ax = fig.axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    texts = [text.get_text() for text in ax.texts]
+    assert "$c_{t-1}$" in texts and "$c_t$" in texts and "$h_t$" in texts  # lower-case c: the course notation
+    if highlight:
+        assert "highlighted" in ax.get_title()
+
+
+def test_lstm_cell_diagram_rejects_unknown_highlight():
+    with pytest.raises(ValueError, match="highlight must be"):
+        draw_lstm_cell("x")
 
 
 # --- the trained model (notebook 08) ----------------------------------------------------------------------------
