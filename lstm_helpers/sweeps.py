@@ -2,7 +2,7 @@
 
 Introduced in notebook 11 (``11_tradeoffs_and_whats_next``). One training run is a point; a claim about a model is a
 count over seeds ("5 of 5 seeds"). The full sweep takes about a minute, longer than a notebook may run, so its
-result is committed as ``lstm_helpers/data/memory_sweep.json`` and rebuilt with::
+result is committed as ``lstm_helpers/data/tradeoffs_sweep.json`` and rebuilt with::
 
     OMP_NUM_THREADS=1 python -m lstm_helpers.sweeps
 
@@ -34,7 +34,7 @@ __all__ = [
     "find",
 ]
 
-SWEEP_FILE = Path(__file__).resolve().parent / "data" / "memory_sweep.json"
+SWEEP_FILE = Path(__file__).resolve().parent / "data" / "tradeoffs_sweep.json"
 SEEDS = (0, 1, 2, 3, 4)
 SOLVED = 0.9  # test accuracy that counts as "recalls the sign" (chance is 0.5)
 NUM_STEPS = 150  # the training budget of notebook 11's comparison
@@ -58,7 +58,7 @@ class Config:
 
 def _sweep():
     configs = []
-    for delay in (10, 30, 50):  # the comparison: similar parameter budgets, gates biased to "keep"
+    for delay in (30, 40, 50):  # the comparison: similar parameter budgets, gates biased to "keep"
         configs += [Config("rnn", delay), Config("gru", delay, 2.0), Config("lstm", delay, 2.0)]
     configs += [Config(kind, 30, bias) for kind in ("gru", "lstm") for bias in (None, 0.0)]  # default initialisation
     for kind in ("gru", "lstm"):  # forget-bias sensitivity at the longest delay
@@ -95,7 +95,7 @@ def solved_count(accuracies, threshold=SOLVED):
 
 
 def run_sweep(configs=SWEEP, seeds=SEEDS, progress=None):
-    """Run every configuration over ``seeds``; returns the dictionary stored in ``memory_sweep.json``."""
+    """Run every configuration over ``seeds``; returns the dictionary stored in ``tradeoffs_sweep.json``."""
     start = time.perf_counter()
     results = []
     for k, config in enumerate(configs):
@@ -114,7 +114,7 @@ def run_sweep(configs=SWEEP, seeds=SEEDS, progress=None):
 
 
 def load_sweep(path=SWEEP_FILE):
-    """The committed sweep (``memory_sweep.json``) as a dictionary; see ``run_sweep`` for its fields."""
+    """The committed sweep (``tradeoffs_sweep.json``) as a dictionary; see ``run_sweep`` for its fields."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing. Rebuild it with: OMP_NUM_THREADS=1 python -m lstm_helpers.sweeps")

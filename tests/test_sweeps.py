@@ -1,11 +1,12 @@
 """Seed claims of notebook 11: every "N of 5 seeds" sentence is rerun here (5 seeds each) and checked against the
-committed sweep, lstm_helpers/data/memory_sweep.json (rebuild: OMP_NUM_THREADS=1 python -m lstm_helpers.sweeps)."""
+committed sweep, lstm_helpers/data/tradeoffs_sweep.json (rebuild: OMP_NUM_THREADS=1 python -m lstm_helpers.sweeps)."""
 
 from dataclasses import asdict
 
 import pytest
 import torch
 
+from lstm_helpers.memory_task import memory_batch
 from lstm_helpers.sweeps import SEEDS, SOLVED, SWEEP, Config, find, load_sweep, run_config, solved_count
 
 STORED = load_sweep()
@@ -67,3 +68,15 @@ def test_lstm_forget_bias_4_at_delay_50_partly_solves():
     accuracies = run_config(Config("lstm", 50, 4.0))
     assert 2 <= solved_count(accuracies) <= 3, accuracies
     assert 2 <= find(STORED, "lstm", 50, 4.0)["solved"] <= 3
+
+
+def test_no_test_sequence_was_a_training_sequence():
+    """train_memory_task draws its training batches (64 a step) from Generator(seed) and its 512 test sequences
+    from Generator(10_000 + seed): at the sweep's delays (2^31 or more patterns) none of them was trained on."""
+    for delay in sorted({config.delay for config in SWEEP}):
+        steps = max(config.num_steps for config in SWEEP if config.delay == delay)
+        for seed in SEEDS:
+            train_gen = torch.Generator().manual_seed(seed)
+            trained = {row.numpy().tobytes() for _ in range(steps) for row in memory_batch(64, delay, train_gen).x}
+            test = memory_batch(512, delay, torch.Generator().manual_seed(10_000 + seed)).x
+            assert not any(row.numpy().tobytes() in trained for row in test), (delay, seed)
