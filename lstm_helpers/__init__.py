@@ -5,19 +5,26 @@ no seeding, no plotting style, no printing.
 
 | module | what it holds | taught in |
 |---|---|---|
-| ``exercises`` | self-checking exercises: ``check("NN.name", answer)`` | 00 (used by all) |
+| ``exercises`` | self-checking exercises: ``check(key, answer)``, ``hint(key)``, ``solution(key)`` | 00 (all) |
 | ``cells`` | from-scratch RNN and LSTM cells, every intermediate per step | 01, 03 |
 | ``torch_bridge`` | weights to and from ``nn.RNN`` / ``nn.LSTM`` (gate order i, f, g, o) | 01, 03 |
+| ``diagrams`` | the LSTM cell diagram, one gate's path highlighted | 03 |
 | ``gradients`` | gradient norm against distance in time; the gradient slider | 02, 05 |
 | ``explorer`` | the single-cell gate explorer | 04 |
-| ``time_explorer`` | the through-time gate explorer (heatmaps, Play) | 04, 07 |
-| ``memory_task`` | the recall-after-a-delay task, RNN/GRU/LSTM classifiers | 05, 08 |
-| ``data`` | arithmetic sequences, boundary-respecting windows, held-out pairs, scaling | 06 |
-| ``models`` | ``SimpleLSTM`` | 06 |
-| ``training`` | ``train`` (with a progress bar) and ``predict`` | 06 |
-| ``arithmetic`` | the original tutorial's recipe, the course recipe, the extrapolation fix | 06, 07 |
-| ``sequence_explorer``, ``parsing`` | the trained model's gates on a typed sequence | 07 |
-| ``measure`` | parameter counts, timing, saved-activation memory | 08 |
+| ``time_explorer`` | the through-time gate explorer (heatmaps, Play) | 04, 08 |
+| ``memory_task`` | the recall-after-a-delay task, RNN/GRU/LSTM classifiers | 05, 11 |
+| ``backward`` | the LSTM backward pass by hand: one step, BPTT, exact cell-state Jacobians | 06 |
+| ``data`` | arithmetic sequences, boundary-respecting windows, unseen windows, scaling | 07 |
+| ``models`` | ``SimpleLSTM`` | 07 |
+| ``training`` | ``train`` (with a progress bar) and ``predict`` | 07 |
+| ``arithmetic`` | the original tutorial's recipe, the course recipe, the ablation, extrapolation | 07, 08 |
+| ``sequence_explorer``, ``parsing`` | the trained model's gates on a typed sequence | 08 |
+| ``char_data`` | the capstone's frozen text, its topic split, the vocabulary | 09 |
+| ``char_baselines`` | n-gram and compressor baselines in bits per character | 09 |
+| ``char_model`` | the character-level LSTM: training, scoring, sampling, the shipped weights | 09, 10 |
+| ``char_cells``, ``char_explorer`` | features, cell search with controls, probes, interventions, the explorer | 10 |
+| ``variants`` | GRU, stacked and bidirectional LSTMs from scratch, checked against ``torch.nn`` | 11 |
+| ``measure``, ``sweeps`` | parameter counts, timing, saved-activation memory; seed sweeps | 11 |
 """
 
 __version__ = "0.1.0"
