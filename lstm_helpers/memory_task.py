@@ -8,9 +8,12 @@ every later value is a distractor exactly as strong as the signal. A model reads
 from its last hidden state, so it must carry one bit across ``delay`` steps. Guessing gives 50% accuracy.
 """
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -27,6 +30,14 @@ __all__ = [
     "count_parameters",
     "memory_accuracy",
     "train_memory_task",
+    "sequence_keys",
+    "unseen_subset",
+    "SOLVED",
+    "SWEEP_PATH",
+    "SWEEP_SETUPS",
+    "run_memory_sweep",
+    "load_memory_sweep",
+    "solved_counts",
 ]
 
 MEMORY_INPUT_SIZE = 2  # (value_t, marker_t)
@@ -59,6 +70,7 @@ class MemoryResult:
     num_params: int
     seconds: float = field(repr=False)
     model: nn.Module = field(repr=False)
+    test_size: int | None = None  # test sequences scored (with unseen_test=True: only those never trained on)
 
     @property
     def final_loss(self):
@@ -75,9 +87,7 @@ def _check_kind(kind):
 
 def _check_delay(delay):
     if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-        raise ValueError(
-            f"delay must be a whole number of steps, 0 or more, but got {delay!r}. Example: delay=30."
-        )
+        raise ValueError(f"delay must be a whole number of steps, 0 or more, but got {delay!r}. Example: delay=30.")
     return delay
 
 
@@ -172,6 +182,24 @@ def memory_accuracy(model, batch):
     return ((logits > 0).float() == batch.y).float().mean().item()
 
 
+def sequence_keys(batch):
+    """One bytes key per sequence of a ``MemoryBatch``: its ±1 values packed as bits. Introduced in notebook 05.
+
+    Two sequences of the same length have the same key exactly when they are the same sequence (the marker is
+    always the same), so a set of keys remembers which sequences a model was trained on.
+    """
+    if not isinstance(batch, MemoryBatch):
+        raise TypeError(f"batch must be a MemoryBatch (from memory_batch), but got {type(batch).__name__}.")
+    bits = np.packbits(batch.x[..., 0].numpy() > 0, axis=1)  # (batch, ceil(seq_len / 8))
+    return [row.tobytes() for row in bits]
+
+
+def unseen_subset(batch, seen):
+    """The sequences of ``batch`` whose key is not in ``seen`` (``sequence_keys``). Introduced in notebook 05."""
+    keep = torch.tensor([key not in seen for key in sequence_keys(batch)], dtype=torch.bool)
+    return MemoryBatch(batch.x[keep], batch.y[keep])
+
+
 def train_memory_task(
     kind="lstm",
     delay=30,
@@ -183,13 +211,16 @@ def train_memory_task(
     seed=0,
     test_size=512,
     clip_grad_norm=1.0,
+    unseen_test=False,
 ):
     """Train a fresh ``MemoryClassifier`` on the recall task and return a ``MemoryResult``. Introduced in notebook 05.
 
     Every step draws a new batch; Adam with learning rate ``lr`` minimises binary cross-entropy and the gradient
     norm is clipped to ``clip_grad_norm``. ``forget_bias`` (LSTM/GRU only; ``None`` keeps PyTorch's random
-    initialisation) is set before training. Accuracy is measured on ``test_size`` fresh sequences. ``seed`` fixes
-    the weights, the training batches and the test set, so a result is repeatable.
+    initialisation) is set before training. Accuracy is measured on ``test_size`` fresh sequences; with
+    ``unseen_test=True`` only on those whose pattern of values occurred in no training batch (short delays have
+    few patterns: at delay 15 about 14% of 150 steps' test sequences were also trained on). ``seed`` fixes the
+    weights, the training batches and the test set, so a result is repeatable.
     """
     kind = _check_kind(kind)
     delay = _check_delay(delay)
@@ -215,16 +246,25 @@ def train_memory_task(
     test_batch = memory_batch(test_size, delay, torch.Generator().manual_seed(10_000 + seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
-    losses = []
+    losses, seen = [], set()
     model.train()
     for _ in range(num_steps):
         batch = memory_batch(batch_size, delay, train_gen)
+        if unseen_test:
+            seen.update(sequence_keys(batch))
         optimizer.zero_grad()
         loss = loss_fn(model(batch.x), batch.y)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
         losses.append(loss.item())
+    if unseen_test:
+        test_batch = unseen_subset(test_batch, seen)
+        if len(test_batch.y) == 0:
+            raise ValueError(
+                f"Every test sequence at delay {delay} was also a training sequence: there are only "
+                f"{2 ** (delay + 1)} patterns. Use a longer delay or unseen_test=False."
+            )
     accuracy = memory_accuracy(model, test_batch)
     return MemoryResult(
         kind=kind,
@@ -234,4 +274,114 @@ def train_memory_task(
         num_params=count_parameters(model),
         seconds=time.perf_counter() - start,
         model=model,
+        test_size=len(test_batch.y),
     )
+
+
+# --- the seed sweep of notebook 05 --------------------------------------------------------------------------------
+
+SOLVED = 0.9  # a run "solves" a delay when it recalls at least 90% of unseen test sequences (chance is 50%)
+SWEEP_PATH = Path(__file__).with_name("data") / "memory_sweep.json"
+# name -> train_memory_task arguments. The RNN gets a small learning-rate sweep so the comparison is fair.
+SWEEP_SETUPS = {
+    "RNN, lr 3e-3": dict(kind="rnn", lr=3e-3),
+    "RNN, lr 1e-2": dict(kind="rnn", lr=1e-2),
+    "RNN, lr 3e-2": dict(kind="rnn", lr=3e-2),
+    "RNN, lr 1e-1": dict(kind="rnn", lr=1e-1),
+    "LSTM, forget bias 0": dict(kind="lstm", forget_bias=0.0, lr=1e-2),
+    "LSTM, forget bias 4": dict(kind="lstm", forget_bias=4.0, lr=1e-2),
+}
+# (setup names, delays, num_steps): every setup at three delays within 150 steps, and the budget effect at 600
+SWEEP_PLAN = (
+    (tuple(SWEEP_SETUPS), (15, 30, 45), 150),
+    (("RNN, lr 1e-2", "RNN, lr 3e-2"), (30,), 600),
+    (("LSTM, forget bias 0",), (15,), 600),
+)
+SWEEP_SEEDS = (0, 1, 2, 3, 4)
+
+
+def run_memory_sweep(plan=SWEEP_PLAN, seeds=SWEEP_SEEDS, progress=None):
+    """Train every (setup, delay, num_steps) of ``plan`` for every seed; return one dict per run.
+
+    Each run is ``train_memory_task(**SWEEP_SETUPS[name], delay=..., num_steps=..., seed=..., unseen_test=True)``,
+    so accuracies are measured on sequences the model never trained on. ``progress`` (e.g. a tqdm bar) is updated
+    once per run. Introduced in notebook 05; ``python -m lstm_helpers.memory_task`` rebuilds ``SWEEP_PATH``.
+    """
+    runs = []
+    for names, delays, num_steps in plan:
+        for name in names:
+            for delay in delays:
+                for seed in seeds:
+                    result = train_memory_task(
+                        **SWEEP_SETUPS[name], delay=delay, num_steps=num_steps, seed=seed, unseen_test=True
+                    )
+                    runs.append(dict(setup=name, delay=delay, num_steps=num_steps, seed=seed, accuracy=result.accuracy))
+                    if progress is not None:
+                        progress.update()
+    return runs
+
+
+def load_memory_sweep(path=SWEEP_PATH):
+    """The stored sweep (see ``run_memory_sweep``): a dict with ``runs``, ``seeds``, ``solved`` and how it was made."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def solved_counts(runs, threshold=SOLVED):
+    """``{(setup, delay, num_steps): (solved, total)}``: how many seeds reached ``threshold`` test accuracy."""
+    counts = {}
+    for run in runs:
+        key = (run["setup"], run["delay"], run["num_steps"])
+        solved, total = counts.get(key, (0, 0))
+        counts[key] = (solved + (run["accuracy"] >= threshold), total + 1)
+    return counts
+
+
+# Other numeric code paths (as in tools/course.py portable): training is chaotic, so a run that is near the edge can
+# flip between solved and unsolved when the last bits of a matrix product change. The sweep records them too.
+CODE_PATHS = {
+    "MKL_CBWR=COMPATIBLE": {"MKL_CBWR": "COMPATIBLE"},
+    "AVX2 only": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+}
+_SWEEP_TO_STDOUT = (
+    "import json, torch; torch.set_num_threads(1); "
+    "from lstm_helpers.memory_task import run_memory_sweep; print(json.dumps(run_memory_sweep()))"
+)
+
+
+def _rounded(runs):
+    return [{**run, "accuracy": round(run["accuracy"], 4)} for run in runs]
+
+
+def _write_sweep(path=SWEEP_PATH):
+    """Run the sweep here and under each of ``CODE_PATHS`` (in subprocesses) and write ``path``; about 2.5 minutes."""
+    import os
+    import subprocess
+    import sys
+
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    runs = run_memory_sweep()
+    seconds = round(time.perf_counter() - start, 1)
+    other = {}
+    for label, variables in CODE_PATHS.items():
+        env = {**os.environ, "OMP_NUM_THREADS": "1", **variables}
+        out = subprocess.run([sys.executable, "-c", _SWEEP_TO_STDOUT], env=env, capture_output=True, text=True)
+        out.check_returncode()
+        other[label] = _rounded(json.loads(out.stdout))
+    record = {
+        "made_by": "python -m lstm_helpers.memory_task (run_memory_sweep with SWEEP_PLAN and SWEEP_SEEDS)",
+        "torch": torch.__version__,
+        "seconds": seconds,
+        "seeds": list(SWEEP_SEEDS),
+        "solved": SOLVED,
+        "setups": SWEEP_SETUPS,
+        "runs": _rounded(runs),
+        "other_code_paths": {"variables": CODE_PATHS, "runs": other},
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(runs)} runs in {seconds} s here (and again under {', '.join(CODE_PATHS)}) written to {path}")
+
+
+if __name__ == "__main__":
+    _write_sweep()

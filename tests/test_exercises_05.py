@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from lstm_helpers.exercises import grade, list_exercises
+from lstm_helpers.exercises._framework import _REGISTRY
 from lstm_helpers.memory_task import set_forget_bias
 
 
@@ -106,11 +107,47 @@ def test_forget_bias_not_attempted():
     assert grade("05.forget_bias", not_done).status == "not attempted"
 
 
-def test_bias_for_delay():
-    f = 0.5 ** (1 / 45)
-    assert grade("05.bias_for_delay", math.log(f / (1 - f))).correct
-    assert grade("05.bias_for_delay", 4.17).correct
-    feedback = grade("05.bias_for_delay", f)
-    assert feedback.status == "wrong" and "not the bias" in feedback.message
-    assert grade("05.bias_for_delay", 1.0).status == "wrong"
+def good_bias(delay):
+    f = 0.5 ** (1 / delay)
+    return math.log(f / (1 - f))
+
+
+def test_bias_for_delay_correct_and_feedback_is_accurate():
+    feedback = grade("05.bias_for_delay", good_bias)
+    assert feedback.correct
+    # the old feedback claimed bias 4 "learns delay 45" because of this number, although 4 < 4.17
+    assert "bit less than half" in feedback.message and "That is why" not in feedback.message
+
+
+@pytest.mark.parametrize(
+    "fn, words, hint_words",
+    [
+        (lambda d: -good_bias(d), "wrong sign", "f is the numerator"),  # −4.17 for delay 45: the inverted logit
+        (lambda d: 0.5 ** (1 / d), "forget-gate value", "Invert the sigmoid"),
+        (lambda d: 0.5**d, "not the needed bias", "First solve"),
+        (lambda d: math.log(0.5 ** (1 / d)), "not log(f)", "log(f / (1 - f))"),
+        (lambda d: 4.17, "not right", ""),  # right for delay 45 only: graded on other delays too
+        (lambda d: "4", "not a number", ""),
+    ],
+)
+def test_bias_for_delay_wrong(fn, words, hint_words):
+    feedback = grade("05.bias_for_delay", fn)
+    assert feedback.status == "wrong" and words in feedback.message and hint_words in feedback.hint
+
+
+def test_bias_for_delay_not_attempted_and_not_called():
+    def bias_for_delay(delay): ...
+
+    assert grade("05.bias_for_delay", bias_for_delay).status == "not attempted"
     assert grade("05.bias_for_delay", ...).status == "not attempted"
+    feedback = grade("05.bias_for_delay", 4.17)
+    assert feedback.status == "wrong" and "function itself" in feedback.message
+
+
+@pytest.mark.parametrize("key", ["05.cell_derivative", "05.forget_bias", "05.bias_for_delay"])
+def test_every_exercise_has_escalating_hints_and_a_solution_that_passes(key):
+    ex = _REGISTRY[key]
+    assert len(ex.hints) >= 2
+    namespace = {}
+    exec(ex.solution, namespace)
+    assert grade(key, namespace[ex.answer_name]).correct

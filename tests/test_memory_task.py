@@ -11,8 +11,10 @@ from lstm_helpers.memory_task import (
     count_parameters,
     memory_accuracy,
     memory_batch,
+    sequence_keys,
     set_forget_bias,
     train_memory_task,
+    unseen_subset,
 )
 
 
@@ -84,6 +86,52 @@ def test_lstm_learns_a_short_delay():
     assert memory_accuracy(result.model, memory_batch(256, 5, torch.Generator().manual_seed(9))) > 0.95
 
 
+def test_sequence_keys_identify_sequences():
+    batch = memory_batch(200, 3, torch.Generator().manual_seed(0))  # only 16 patterns: many repeats
+    keys = sequence_keys(batch)
+    for a in range(len(keys)):
+        for b in range(a + 1, len(keys)):
+            assert (keys[a] == keys[b]) == torch.equal(batch.x[a], batch.x[b])
+
+
+def test_unseen_subset_drops_exactly_the_seen_sequences():
+    train = memory_batch(64, 4, torch.Generator().manual_seed(1))
+    test = memory_batch(64, 4, torch.Generator().manual_seed(2))
+    seen = set(sequence_keys(train))
+    unseen = unseen_subset(test, seen)
+    assert 0 < len(unseen.y) < 64 and not set(sequence_keys(unseen)) & seen
+    expected = sum(key not in seen for key in sequence_keys(test))
+    assert len(unseen.y) == expected and unseen.x.shape[1:] == test.x.shape[1:]
+
+
+@pytest.mark.parametrize("delay", [15, 30])
+def test_unseen_test_scores_no_training_sequence(delay, monkeypatch):
+    # Record every batch train_memory_task draws, then check that the scored test set shares none of them.
+    import lstm_helpers.memory_task as memory_task
+
+    drawn = []
+
+    def recording_batch(*args, **kwargs):
+        batch = memory_batch(*args, **kwargs)
+        drawn.append(batch)
+        return batch
+
+    monkeypatch.setattr(memory_task, "memory_batch", recording_batch)
+    result = memory_task.train_memory_task("lstm", delay=delay, num_steps=150, seed=0, unseen_test=True)
+    test_batch, train_batches = drawn[0], drawn[1:]  # the test set is drawn first, then one batch per step
+    assert test_batch.x.shape[0] == 512 and len(train_batches) == 150
+    seen = {key for b in train_batches for key in sequence_keys(b)}
+    overlap = sum(key in seen for key in sequence_keys(test_batch))
+    assert result.test_size == 512 - overlap
+    if delay == 15:
+        assert overlap > 0  # at delay 15 some test sequences were trained on: they are left out
+
+
+def test_unseen_test_refuses_a_delay_with_no_unseen_sequence():
+    with pytest.raises(ValueError, match="only 8 patterns"):
+        train_memory_task("lstm", delay=2, num_steps=5, unseen_test=True)
+
+
 @pytest.mark.parametrize(
     "call, error, words",
     [
@@ -99,6 +147,7 @@ def test_lstm_learns_a_short_delay():
         (lambda: train_memory_task("lstm", lr=0), ValueError, "lr"),
         (lambda: train_memory_task("lstm", seed=1.5), TypeError, "seed"),
         (lambda: memory_accuracy(MemoryClassifier(), torch.zeros(2, 3, 2)), TypeError, "MemoryBatch"),
+        (lambda: sequence_keys(torch.zeros(2, 3, 2)), TypeError, "MemoryBatch"),
     ],
 )
 def test_bad_input_is_explained(call, error, words):

@@ -1,14 +1,15 @@
 """Graders for notebook 05's exercises."""
 
 import math
-import numbers
 
 import torch
 
 from ._framework import (
     _NOT_ATTEMPTED,
+    Feedback,
     _diagnose,
     _run_learner_function,
+    call_for_number,
     compare_number,
     correct,
     exercise,
@@ -17,7 +18,21 @@ from ._framework import (
 )
 
 
-@exercise("05.cell_derivative", "Write ∂c_t/∂c_{t-1} along the cell-state path")
+@exercise(
+    "05.cell_derivative",
+    "Write ∂c_t/∂c_{t-1} along the cell-state path",
+    hints=(
+        "Write down c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and ask which term contains c_{t-1}.",
+        "Hold the gates fixed (they read h_{t-1} and x_t, not c_{t-1}): the second term is a constant, and the "
+        "derivative of f ⊙ c with respect to c is taken unit by unit.",
+        "The derivative of f_t ⊙ c_{t-1} with respect to c_{t-1}, unit by unit, is f_t itself: return f.",
+    ),
+    solution="""
+def cell_derivative(f, i, g, o, c_prev):
+    return f  # c_t = f ⊙ c_{t-1} + i ⊙ g: only the first term depends on c_{t-1}
+""",
+    answer="cell_derivative",
+)
 def _grade_cell_derivative(cell_derivative):
     gen = torch.Generator().manual_seed(5)
     f, i, o = (torch.rand(6, generator=gen) for _ in range(3))  # (hidden_size,)
@@ -94,7 +109,28 @@ def _grade_forget_bias_result(lstm, before, value):
     return correct("Rows H:2H of bias_ih_l0 + bias_hh_l0 now hold the forget bias; the other gates are untouched.")
 
 
-@exercise("05.forget_bias", "Set the forget-gate bias of an nn.LSTM")
+@exercise(
+    "05.forget_bias",
+    "Set the forget-gate bias of an nn.LSTM",
+    hints=(
+        "nn.LSTM stores the four gates' biases stacked in one vector of length 4 * hidden_size, in the order "
+        "i, f, g, o. Which rows belong to f?",
+        "The forget gate is rows H:2*H (H = lstm.hidden_size) of bias_ih_l0 and of bias_hh_l0, and PyTorch adds "
+        "the two vectors: put the value in one and 0 in the other.",
+        "Inside `with torch.no_grad():` write lstm.bias_ih_l0[H:2*H] = value and lstm.bias_hh_l0[H:2*H] = 0.0.",
+    ),
+    solution="""
+import torch
+
+
+def set_my_forget_bias(lstm, value):
+    H = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih_l0[H : 2 * H] = value  # gate order i, f, g, o: rows H:2H are the forget gate
+        lstm.bias_hh_l0[H : 2 * H] = 0.0  # the two biases are added, so keep only one
+""",
+    answer="set_my_forget_bias",
+)
 def _grade_forget_bias(set_my_forget_bias):
     if not callable(set_my_forget_bias):
         return pass_the_function(set_my_forget_bias, "05.forget_bias")
@@ -122,27 +158,66 @@ def _grade_forget_bias(set_my_forget_bias):
     return feedback
 
 
-@exercise("05.bias_for_delay", "Which forget bias keeps half the gradient after 45 steps?")
-def _grade_bias_for_delay(answer):
-    f_needed = 0.5 ** (1 / 45)  # σ(b)^45 = 0.5
-    expected = math.log(f_needed / (1 - f_needed))  # the logit of f_needed, about 4.17
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return compare_number(answer, expected, "the bias b")
-    value = float(answer)
-    if math.isclose(value, f_needed, rel_tol=1e-3):
-        return wrong(
-            f"{value:.4g} is the forget-gate value f = σ(b) you need, not the bias b.",
-            "Invert the sigmoid: b = log(f / (1 - f)).",
-        )
-    if math.isclose(value, 0.5**45, rel_tol=1e-2) or math.isclose(value, 1 / 45, rel_tol=1e-2):
-        return wrong(
-            f"{value:.3g} is not the needed bias.", "First solve f**45 = 0.5 for f, then b = log(f / (1 - f))."
-        )
-    if math.isclose(value, expected, rel_tol=1e-2):
-        return correct(
-            f"b ≈ {expected:.2f}: f = σ(b) ≈ {f_needed:.4f}, and {f_needed:.4f}**45 ≈ 0.5. "
-            "That is why a forget bias of 4 lets the LSTM learn delay 45."
-        )
-    return compare_number(value, expected, "the bias b", rel_tol=1e-2)
+def _bias_for_delay(delay):
+    f_needed = 0.5 ** (1 / delay)  # σ(b)^delay = 1/2
+    return math.log(f_needed / (1 - f_needed))  # the logit of f_needed
+
+
+@exercise(
+    "05.bias_for_delay",
+    "Write the forget bias that keeps half of the cell-state gradient over a delay",
+    hints=(
+        "Two steps: first find the forget-gate value f with f**delay = 0.5, then the bias b with σ(b) = f.",
+        "f = 0.5 ** (1 / delay). To invert the sigmoid use the logit: σ(b) = f means b = log(f / (1 - f)).",
+        "return math.log(f / (1 - f)) with f = 0.5 ** (1 / delay).",
+    ),
+    solution="""
+import math
+
+
+def bias_for_delay(delay):
+    f = 0.5 ** (1 / delay)  # the forget gate that keeps half after `delay` steps: f**delay = 0.5
+    return math.log(f / (1 - f))  # invert the sigmoid: σ(b) = f
+""",
+    answer="bias_for_delay",
+)
+def _grade_bias_for_delay(bias_for_delay):
+    if not callable(bias_for_delay):
+        return pass_the_function(bias_for_delay, "05.bias_for_delay")
+    for delay in (20, 45, 60, 100):  # graded on delays beyond the notebook's example
+        got = call_for_number(bias_for_delay, (delay,), "Return the bias b as a number (a float).")
+        if isinstance(got, Feedback):
+            return got
+        expected = _bias_for_delay(delay)
+        f_needed = 0.5 ** (1 / delay)
+        if math.isclose(got, expected, rel_tol=1e-3):
+            continue
+        if math.isclose(got, -expected, rel_tol=1e-3):
+            return wrong(
+                f"bias_for_delay({delay}) = {got:.3g} has the wrong sign: σ of a negative bias is below 0.5, so "
+                "that forget gate would close, not stay open.",
+                "The logit is log(f / (1 - f)), not log((1 - f) / f): f is the numerator.",
+            )
+        if math.isclose(got, f_needed, rel_tol=1e-3):
+            return wrong(
+                f"bias_for_delay({delay}) = {got:.4g} is the forget-gate value f = σ(b) you need, not the bias b.",
+                "Invert the sigmoid: b = log(f / (1 - f)).",
+            )
+        if math.isclose(got, 0.5**delay, rel_tol=1e-2) or math.isclose(got, 1 / delay, rel_tol=1e-2):
+            return wrong(
+                f"bias_for_delay({delay}) = {got:.3g} is not the needed bias.",
+                "First solve f**delay = 0.5 for f (f = 0.5 ** (1 / delay)), then b = log(f / (1 - f)).",
+            )
+        if math.isclose(got, math.log(0.5 ** (1 / delay)), rel_tol=1e-3) or math.isclose(
+            got, math.log(f_needed / (1 + f_needed)), rel_tol=1e-3
+        ):
+            return wrong(
+                f"bias_for_delay({delay}) = {got:.3g}: the inverse of the sigmoid is not log(f).",
+                "σ(b) = 1 / (1 + exp(-b)) = f gives b = log(f / (1 - f)).",
+            )
+        return compare_number(got, expected, f"bias_for_delay({delay})", rel_tol=1e-3)
+    return correct(
+        "For delay 45 the bias is about 4.17, so σ(4)**45 ≈ 0.44: a forget bias of 4 keeps a bit less than half of "
+        "the cell-state gradient over 45 steps. Each doubling of the delay adds only about log(2) ≈ 0.7 to the bias, "
+        "because σ(b) approaches 1 like 1 - exp(-b)."
+    )
