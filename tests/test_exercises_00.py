@@ -28,3 +28,36 @@ def test_feedback_status_and_message(answer, status, words):
     assert feedback.status == status, feedback
     assert words in " ".join(str(feedback).split())  # line breaks ignored
     assert "5" not in feedback.message or feedback.correct or answer in (5, "5")  # never prints the answer
+
+
+# --- every exercise of notebooks 00, 01, 03 and 04: worked solutions pass, hints escalate -------------------------
+
+MINE = [key for key in list_exercises() if key.split(".")[0] in ("00", "01", "03", "04")]
+
+
+@pytest.mark.parametrize("key", MINE)
+def test_worked_solution_passes_its_grader(key):
+    from lstm_helpers.exercises._framework import _REGISTRY
+
+    exercise = _REGISTRY[key]
+    assert exercise.solution and len(exercise.hints) >= 2, f"{key} needs a worked solution and at least two hints"
+    namespace = {}
+    exec(exercise.solution, namespace)  # the course's own solution source, self-contained
+    feedback = grade(key, namespace[exercise.answer_name])
+    assert feedback.correct, feedback
+
+
+def test_notebooks_show_no_answers():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    for name in ("00_start_here", "01_rnn_recap", "03_lstm_cell_from_scratch", "04_gate_explorer"):
+        notebook = json.loads((root / f"{name}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            assert "solution" not in cell.get("metadata", {}).get("tags", []), f"{name} keeps a solution cell"
+            assert "*Solution*" not in "".join(cell["source"]), f"{name} keeps a solution heading"
+            for output in cell.get("outputs", []):
+                text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+                assert "Correct!" not in text, f"{name} stores a correct-answer message"
+                assert "VBox(children" not in text and "IntSlider(" not in text, f"{name} stores a widget repr"

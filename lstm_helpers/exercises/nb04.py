@@ -109,9 +109,10 @@ import math
 
 f = 1 / (1 + math.exp(-0.0))  # b_f = 0 and the forget gate's weights are 0 in the hold preset: f = σ(0)
 i = 1 / (1 + math.exp(6.0))  # the input gate stays shut: i = σ(−6)
-g = math.tanh(1.0)  # the candidate: C̃ = tanh(wx_C · x_t) with wx_C = 1 and x_t = 1
-answer = f * 1.0 + i * g  # c_t = f ⊙ c_(t−1) + i ⊙ C̃ with c_(t−1) = 1
+g = math.tanh(1.0)  # the candidate: C̃ = tanh(wx_C * x_t) with wx_C = 1 and x_t = 1
+prediction = f * 1.0 + i * g  # c_t = f ⊙ c_(t−1) + i ⊙ C̃ with c_(t−1) = 1
 ''',
+    answer="prediction",
 )
 def _grade_predict_forget(answer):
     from ..explorer import DEFAULT_CELL, PRESETS, one_unit_step
@@ -154,7 +155,7 @@ def _grade_predict_forget(answer):
     hints=(
         "Each step multiplies the memory by f, so after n steps it is f**n times what it was.",
         "You want the n with f**n = 0.5. Taking logarithms of both sides turns the power into a product.",
-        "n · log(f) = log(0.5), so n = log(0.5) / log(f): `return math.log(0.5) / math.log(f)`.",
+        "n × log(f) = log(0.5), so n = log(0.5) / log(f): `return math.log(0.5) / math.log(f)`.",
     ),
     solution='''
 import math
@@ -208,8 +209,9 @@ from lstm_helpers.time_explorer import spike_sequence, spike_weights
 
 x_new = spike_sequence(12, spikes=(4, 5, 10))
 i_unit0 = run_lstm(x_new, spike_weights()).i[:, 0]  # (seq_len,): unit 0's input gate at t = 1, ..., 12
-answer = int((i_unit0 > 0.5).nonzero()[0]) + 1  # the code counts rows from 0; time steps are counted from 1
+first_open = int((i_unit0 > 0.5).nonzero()[0]) + 1  # the code counts rows from 0; time steps are counted from 1
 ''',
+    answer="first_open",
 )
 def _grade_first_spike(answer):
     seq_len, spikes = FIRST_SPIKE_SEQUENCE
@@ -261,7 +263,9 @@ def _switch_sequences():
         "f must be ≈ 1 for x = 0 and ≈ 0 for x = −1: a positive bias plus a larger positive weight on x does it. "
         "i must be ≈ 1 only for x = +1: a negative bias plus a larger positive weight on x. The candidate C̃ should "
         "be ≈ 1 at a +1 spike (a weight of about 3 on x), and o can stay open (a bias of about 4).",
-        "One answer: wx_f = 12, b_f = 6; wx_i = 12, b_i = −6; wx_C = 3; b_o = 4; every other number 0.",
+        "Write the conditions and solve them (weights on h can be 0): f = σ(wx_f x + b_f) needs b_f ≳ 5 (x = 0) "
+        "and −wx_f + b_f ≲ −5 (x = −1); i = σ(wx_i x + b_i) needs b_i ≲ −5 (x = 0) and wx_i + b_i ≳ 5 (x = +1); "
+        "C̃ = tanh(wx_C x) needs tanh(wx_C) ≈ 1; o = σ(b_o) needs b_o ≳ 3.",
     ),
     solution='''
 switch = {
