@@ -182,3 +182,20 @@ def test_plain_lists_are_accepted():
     weights = init_lstm_weights(1, 2, generator=torch.Generator().manual_seed(5))
     trace = run_lstm([[2.0], [4.0], [6.0]], weights)
     assert trace.h.shape == (3, 2)
+
+
+@pytest.mark.parametrize(("input_size", "hidden_size"), [(1, 1), (3, 5), (4, 2)])
+def test_one_fused_multiply_then_chunk_is_the_scratch_cell(input_size, hidden_size):
+    """Notebook 03's packing lesson: stacking W_i, W_f, W_C, W_o, one multiply and .chunk(4) give the same gates."""
+    gen = torch.Generator().manual_seed(input_size * 10 + hidden_size)
+    weights = init_lstm_weights(input_size, hidden_size, generator=gen)
+    x_t, h_prev = torch.randn(6, input_size, generator=gen), torch.randn(6, hidden_size, generator=gen)
+    c_prev = torch.randn(6, hidden_size, generator=gen)
+    W_all = torch.cat([weights.W_i, weights.W_f, weights.W_C, weights.W_o])  # (4H, H + input_size), order i, f, g, o
+    b_all = torch.cat([weights.b_i, weights.b_f, weights.b_C, weights.b_o])  # (4H,)
+    pre_i, pre_f, pre_g, pre_o = (torch.cat([h_prev, x_t], dim=-1) @ W_all.T + b_all).chunk(4, dim=-1)
+    step = lstm_step(x_t, h_prev, c_prev, weights)
+    assert torch.allclose(torch.sigmoid(pre_i), step.i, atol=1e-6)
+    assert torch.allclose(torch.sigmoid(pre_f), step.f, atol=1e-6)
+    assert torch.allclose(torch.tanh(pre_g), step.g, atol=1e-6)
+    assert torch.allclose(torch.sigmoid(pre_o), step.o, atol=1e-6)
