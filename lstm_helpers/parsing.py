@@ -7,6 +7,7 @@ wrong and what was expected, ready to show in the widget instead of a traceback.
 
 import math
 import re
+import unicodedata
 from typing import NamedTuple
 
 from ._validate import check_finite_number, check_positive_int
@@ -17,6 +18,9 @@ MAX_ABS_VALUE = 1e6  # larger magnitudes are refused: far beyond anything the co
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _EXAMPLE = "e.g. 3, 6, 9, 12"
+_THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")  # 1,000: a comma followed by exactly three digits
+_MIXED_SEPARATORS = re.compile(r",\s|\d\s+\d")  # some numbers separated by ", " or by spaces
+_BRACKETS = {"[": "]", "(": ")", "{": "}"}
 
 
 class ParsedSequence(NamedTuple):
@@ -37,10 +41,13 @@ def _fail(message):
 def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
     """Parse numbers separated by commas or spaces; never raises for bad text. Introduced in notebook 08.
 
-    Returns ``ParsedSequence(values, "")`` on success, or ``ParsedSequence((), message)`` where ``message`` says
-    what was wrong and what was expected (empty text, a word, ``1,,2``, too few or too many numbers, NaN/inf,
-    magnitudes above ``max_abs``). Only a non-string ``text`` raises (a ``TypeError``: that is a bug in the calling
-    code, not a typing mistake).
+    Commas separate numbers; thousands separators are not read (``1,000, 2,000`` is refused with that explanation,
+    while ``100,200,300,400`` is four numbers). A Python-style list ``[3, 6, 9, 12]``, full-width digits and commas
+    (``３，６``) and the typographic minus sign are accepted. Returns ``ParsedSequence(values, "")`` on success, or
+    ``ParsedSequence((), message)`` where ``message`` says what was wrong and what was expected (empty text, a word,
+    ``1,,2``, too few or too many numbers, NaN/inf, magnitudes above ``max_abs``, numbers so small they would
+    underflow to 0 such as ``1e-400``). Only a non-string ``text`` raises (a ``TypeError``: that is a bug in the
+    calling code, not a typing mistake).
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string such as '3, 6, 9, 12', but got {type(text).__name__}.")
@@ -51,11 +58,23 @@ def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
     max_abs = check_finite_number(max_abs, "max_abs")
     expected = f"Type {min_len} to {max_len} numbers separated by commas, {_EXAMPLE}."
 
-    cleaned = text.replace("\u2212", "-").strip().rstrip(",").strip()  # accept the typographic minus sign
+    if len(text) > 40 * max_len:  # a huge paste: refuse before any other work
+        return _fail(f"That is far too long ({len(text):,} characters). {expected}")
+    # full-width digits and commas become ASCII (NFKC); the typographic minus and the ideographic comma are accepted
+    cleaned = unicodedata.normalize("NFKC", text).replace("\u2212", "-").replace("\u3001", ",").strip()
+    if len(cleaned) >= 2 and _BRACKETS.get(cleaned[0]) == cleaned[-1]:  # a list such as [3, 6, 9, 12]
+        cleaned = cleaned[1:-1].strip()
+    cleaned = cleaned.rstrip(",").strip()
     if not cleaned:
         return _fail(f"The box is empty. {expected}")
-    if len(cleaned) > 40 * max_len:  # a huge paste: refuse before splitting it
+    if len(cleaned) > 40 * max_len:
         return _fail(f"That is far too long ({len(cleaned):,} characters). {expected}")
+    thousands = _THOUSANDS.search(cleaned)
+    if thousands and _MIXED_SEPARATORS.search(cleaned):
+        return _fail(
+            f"'{thousands.group()}' looks like a thousands separator, but commas separate numbers here: write "
+            f"1000, not 1,000. {expected}"
+        )
     if "," in cleaned:
         tokens = [token.strip() for token in cleaned.split(",")]
     else:
@@ -74,6 +93,8 @@ def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
             hint = " (use commas or spaces between numbers)" if len(token.split()) > 1 else ""
             return _fail(f"'{shown}' is not a number{hint}. {expected}")
         value = float(token)
+        if value == 0 and re.search(r"[1-9]", token.lower().split("e")[0]):
+            return _fail(f"{token} is too small for the computer's numbers: it underflows to 0. {expected}")
         if not math.isfinite(value) or abs(value) > max_abs:
             return _fail(f"{token} is too large: use numbers between -{max_abs:g} and {max_abs:g}. {expected}")
         values.append(value)

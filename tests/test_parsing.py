@@ -19,6 +19,14 @@ from lstm_helpers.parsing import MAX_ABS_VALUE, ParsedSequence, parse_sequence
         ("\u22121, 0, 1, 2", (-1.0, 0.0, 1.0, 2.0)),  # the typographic minus sign
         ("1, 2, 3, 4,", (1.0, 2.0, 3.0, 4.0)),  # a trailing comma is forgiven
         ("1, 2, 3, 4, 5, 6", (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)),
+        ("[3, 6, 9, 12]", (3.0, 6.0, 9.0, 12.0)),  # a Python list
+        ("(3, 6, 9, 12)", (3.0, 6.0, 9.0, 12.0)),
+        ("\uff13\uff0c\uff16\uff0c\uff19\uff0c\uff11\uff12", (3.0, 6.0, 9.0, 12.0)),  # full-width digits and commas
+        ("3\uff0c 6\uff0c 9\uff0c 12", (3.0, 6.0, 9.0, 12.0)),  # full-width commas
+        ("3\u3001 6\u3001 9\u3001 12", (3.0, 6.0, 9.0, 12.0)),  # ideographic commas
+        ("100,200,300,400", (100.0, 200.0, 300.0, 400.0)),  # no spaces anywhere: four numbers, not thousands
+        ("1e-300, 2e-300, 3e-300, 9e-300", (1e-300, 2e-300, 3e-300, 9e-300)),  # parsed; range_notes flags the steps
+        ("0, 0.0, 0e5, 1", (0.0, 0.0, 0.0, 1.0)),  # a written zero is not an underflow
     ],
 )
 def test_valid_inputs_parse(text, expected):
@@ -49,6 +57,11 @@ def test_valid_inputs_parse(text, expected):
         ("1_000, 2, 3, 4", ["not a number"]),  # Python's float() would accept it; a learner would not mean it
         ("1 2, 3, 4, 5", ["'1 2'", "commas or spaces"]),
         ("0x10, 1, 2, 3", ["not a number"]),
+        ("1,000, 2,000, 3,000, 4,000", ["'1,000'", "thousands separator", "commas separate numbers"]),
+        ("1,000 2,000 3,000 4,000", ["thousands separator"]),
+        ("1e-400, 1, 2, 3", ["1e-400", "underflows to 0"]),
+        ("1, 2, 3, 4.5e-999", ["underflows to 0"]),
+        ("[1, 2]", ["2 numbers"]),
     ],
 )
 def test_bad_inputs_give_a_message_saying_what_was_expected(text, words):
