@@ -11,34 +11,47 @@ from lstm_helpers.memory_task import set_forget_bias
 
 
 def test_notebook_05_has_three_exercises():
-    assert list_exercises("05") == ["05.cell_derivative", "05.forget_bias", "05.bias_for_delay"]
+    assert list_exercises("05") == ["05.cell_path_gain", "05.forget_bias", "05.bias_for_delay"]
 
 
-def test_cell_derivative_correct():
-    feedback = grade("05.cell_derivative", lambda f, i, g, o, c_prev: f)
-    assert feedback.correct
+def test_cell_path_gain_correct():
+    feedback = grade("05.cell_path_gain", lambda f, k: f[-k:].prod(dim=0))
+    assert feedback.correct and "carousel" in feedback.message
+
+
+def first_k(f, k):
+    return f[:k].prod(dim=0)
+
+
+def one_too_many(f, k):
+    return f[-(k + 1) :].prod(dim=0) if k < len(f) else f.prod(dim=0) * f[0]
 
 
 @pytest.mark.parametrize(
     "fn, words",
     [
-        (lambda f, i, g, o, c_prev: i * g, "i_t ⊙ g_t"),
-        (lambda f, i, g, o, c_prev: f * c_prev, "kept part"),
-        (lambda f, i, g, o, c_prev: o * (1 - torch.tanh(f * c_prev + i * g) ** 2) * f, "through h_t"),
-        (lambda f, i, g, o, c_prev: torch.ones_like(f), "always open"),
-        (lambda f, i, g, o, c_prev: f[:2], "shape"),
-        (lambda f, i, g, o, c_prev: 2 * f, "factor of 2"),
+        (first_k, "FIRST k"),  # counting from the start of the sequence instead of from the loss
+        (one_too_many, "one too many"),
+        (lambda f, k: f[-k:].sum(dim=0), "added"),
+        (lambda f, k: f[-1] ** k, "power k"),
+        (lambda f, k: f[-k:].prod(), "one number"),
+        (lambda f, k: f[-k:].prod(dim=0)[:2], "shape"),
+        (lambda f, k: 2 * f[-k:].prod(dim=0), "factor of 2"),
     ],
 )
-def test_cell_derivative_wrong(fn, words):
-    feedback = grade("05.cell_derivative", fn)
-    assert feedback.status == "wrong" and words in feedback.message
+def test_cell_path_gain_wrong(fn, words):
+    feedback = grade("05.cell_path_gain", fn)
+    assert feedback.status == "wrong" and words in feedback.message and feedback.hint
 
 
-def test_cell_derivative_not_attempted():
-    def cell_derivative(f, i, g, o, c_prev): ...
+def test_cell_path_gain_not_attempted_or_forgot_return():
+    def cell_path_gain(f, k): ...
 
-    assert grade("05.cell_derivative", cell_derivative).status == "not attempted"
+    def forgot_return(f, k):
+        f[-k:].prod(dim=0)
+
+    assert grade("05.cell_path_gain", cell_path_gain).status == "not attempted"
+    assert "return" in grade("05.cell_path_gain", forgot_return).message
 
 
 def rows(lstm, start, stop, value, hh_value=0.0):
@@ -144,7 +157,7 @@ def test_bias_for_delay_not_attempted_and_not_called():
     assert feedback.status == "wrong" and "function itself" in feedback.message
 
 
-@pytest.mark.parametrize("key", ["05.cell_derivative", "05.forget_bias", "05.bias_for_delay"])
+@pytest.mark.parametrize("key", ["05.cell_path_gain", "05.forget_bias", "05.bias_for_delay"])
 def test_every_exercise_has_escalating_hints_and_a_solution_that_passes(key):
     ex = _REGISTRY[key]
     assert len(ex.hints) >= 2

@@ -7,69 +7,83 @@ import torch
 from ._framework import (
     _NOT_ATTEMPTED,
     Feedback,
+    _close,
     _diagnose,
-    _run_learner_function,
+    _unfinished,
     call_for_number,
     compare_number,
     correct,
     exercise,
+    is_stub,
     pass_the_function,
+    returned_none,
     wrong,
 )
 
 
 @exercise(
-    "05.cell_derivative",
-    "Write ∂c_t/∂c_{t-1} along the cell-state path",
+    "05.cell_path_gain",
+    "The gain of the cell-state path over k steps: ∂c_T/∂c_{T-k} along the direct path",
     hints=(
-        "Write down c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t and ask which term contains c_{t-1}.",
-        "Hold the gates fixed (they read h_{t-1} and x_t, not c_{t-1}): the second term is a constant, and the "
-        "derivative of f ⊙ c with respect to c is taken unit by unit.",
-        "The derivative of f_t ⊙ c_{t-1} with respect to c_{t-1}, unit by unit, is f_t itself: return f.",
+        "Along the direct path each step back multiplies by that step's forget gate, unit by unit. Which k gates "
+        "lie between c_{T-k} and c_T?",
+        "They are f_{T-k+1}, ..., f_T: the LAST k rows of f (row t-1 holds f_t, because code counts from 0). "
+        "Multiply them together along the time dimension, keeping one number per unit.",
+        "return f[-k:].prod(dim=0)  # (hidden_size,): the product of the last k forget gates",
     ),
     solution="""
-def cell_derivative(f, i, g, o, c_prev):
-    return f  # c_t = f ⊙ c_{t-1} + i ⊙ g: only the first term depends on c_{t-1}
+def cell_path_gain(f, k):
+    return f[-k:].prod(dim=0)  # ∏ f_s for s = T-k+1 ... T, one product per unit
 """,
-    answer="cell_derivative",
+    answer="cell_path_gain",
 )
-def _grade_cell_derivative(cell_derivative):
+def _grade_cell_path_gain(cell_path_gain):
+    if not callable(cell_path_gain):
+        return pass_the_function(cell_path_gain, "05.cell_path_gain")
     gen = torch.Generator().manual_seed(5)
-    f, i, o = (torch.rand(6, generator=gen) for _ in range(3))  # (hidden_size,)
-    g, c_prev = torch.rand(6, generator=gen) * 2 - 1, torch.randn(6, generator=gen)  # (hidden_size,)
-    got, problem = _run_learner_function(
-        cell_derivative,
-        "05.cell_derivative",
-        "cell_derivative",
-        (f, i, g, o, c_prev),
-        "Every argument is (hidden_size,); the answer is (hidden_size,) too: one derivative per unit.",
+    f = 0.5 + 0.5 * torch.rand(12, 6, generator=gen)  # (seq_len, hidden_size): forget gates between 0.5 and 1
+    for k in (3, 1, 12, 7):  # graded on several distances, including the whole sequence
+        got = cell_path_gain(f.clone(), k)
+        if got is None:
+            return _NOT_ATTEMPTED if is_stub(cell_path_gain) else returned_none("cell_path_gain(...)")
+        if _unfinished(got):
+            return _NOT_ATTEMPTED
+        expected = f[-k:].prod(dim=0)  # (hidden_size,)
+        if _close(got, expected):
+            continue
+        if isinstance(got, torch.Tensor) and got.dim() == 0:
+            return wrong(
+                f"cell_path_gain(f, {k}) returned one number; the gain is one product per unit.",
+                "Multiply along the time dimension only: .prod(dim=0) keeps the hidden_size dimension.",
+            )
+        mistakes = [
+            (
+                f[:k].prod(dim=0),
+                f"For k = {k} you multiplied the FIRST k forget gates; the gradient from the loss at T crosses the "
+                "last k.",
+                "Row t-1 of f holds f_t, so the gates between c_{T-k} and c_T are the last k rows: f[-k:].",
+            ),
+            (
+                f[-(k + 1) :].prod(dim=0) if k < len(f) else f.prod(dim=0) * f[0],
+                f"For k = {k} you multiplied k + 1 forget gates: one too many.",
+                "Going from c_{T-k} to c_T crosses k steps, so k gates: f_{T-k+1} ... f_T.",
+            ),
+            (
+                f[-k:].sum(dim=0),
+                "You added the forget gates; along the path they multiply the gradient, one step after another.",
+                "Use .prod(dim=0) instead of .sum(dim=0).",
+            ),
+            (
+                f[-1] ** k,
+                f"For k = {k} you raised the last forget gate to the power k; each step has its own f_s.",
+                "Multiply the last k rows of f together: f[-k:].prod(dim=0).",
+            ),
+        ]
+        return _diagnose(got, expected, mistakes, f"cell_path_gain(f, {k})")
+    return correct(
+        "∂c_T/∂c_{T-k} along the direct path is the product of the last k forget gates: with f near 1 it stays "
+        "near 1 for many steps (the constant error carousel); with f = 0.5 it halves at every step."
     )
-    if problem:
-        return problem
-    c = f * c_prev + i * g
-    mistakes = [
-        (
-            i * g,
-            "That is i_t ⊙ g_t, the new content written to the cell: it does not depend on c_{t-1}.",
-            "Differentiate c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t with respect to c_{t-1}, holding the gates fixed.",
-        ),
-        (
-            f * c_prev,
-            "That is f_t ⊙ c_{t-1}, the kept part of the cell, not its derivative.",
-            "The derivative of f·c with respect to c is f.",
-        ),
-        (
-            o * (1 - torch.tanh(c) ** 2) * f,
-            "That is the path through h_t = o_t ⊙ tanh(c_t) as well.",
-            "Only follow c_{t-1} → c_t: the cell-state path has no tanh and no output gate.",
-        ),
-        (
-            torch.ones_like(f),
-            "1 would be the carousel with the forget gate always open.",
-            "The forget gate f_t multiplies c_{t-1}, so it is in the derivative.",
-        ),
-    ]
-    return _diagnose(got, f, mistakes, "∂c_t/∂c_{t-1}")
 
 
 def _grade_forget_bias_result(lstm, before, value):
