@@ -176,7 +176,7 @@ class TimeExplorer:
         return self._render.width_css
 
     def set_sequence(self, x, trace):
-        """Show a new run (any seq_len, same hidden_size): redraws the still parts once."""
+        """Show a new run (any seq_len, same hidden_size): redraws the still parts once, keeps the current step."""
         values, parts = _check_trace(x, trace)
         seq_len, hidden_size = parts["h"].shape
         if hidden_size != self._images["h"].get_array().shape[0]:
@@ -200,11 +200,12 @@ class TimeExplorer:
                 limit = max(0.1, float(np.abs(parts[name]).max()))
                 image.set_clim(-limit, limit)
         self._render.redraw_background()
-        self.update(1, show=False)
+        self.update(min(getattr(self, "_step", 1), seq_len), show=False)  # keep the current step where it exists
 
     def update(self, t, show=True):
         """Highlight time step ``t`` (counted from 1), refresh ``image`` and (with ``show``) display its values."""
         t = _check_step(t, self.seq_len)
+        self._step = t
         self._marker.set_xdata([t, t])
         for box in self._boxes:
             box.set_x(t - 0.5 + _INSET)

@@ -186,6 +186,10 @@ def test_time_explorer_steps_and_reads_out():
     with pytest.raises(ValueError, match="from 1 to 12"):
         explorer.update(13)
     assert explorer.png(highlight=False) != explorer.png(highlight=True)
+    explorer.update(9, show=False)
+    later = spike_sequence(12, spikes=(4, 5, 10))
+    explorer.set_sequence(later, run_lstm(later, spike_weights()))
+    assert explorer._step == 9  # a new sequence keeps the step the slider shows
 
 
 def test_time_explorer_summarises_many_units_and_takes_new_sequences():
