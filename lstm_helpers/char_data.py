@@ -71,7 +71,7 @@ def load_text():
         raise ValueError(
             f"The frozen text {TEXT_FILE.name} does not match its recorded sha256 (got {digest[:12]}..., expected "
             f"{meta['sha256'][:12]}...). The file was changed or damaged: restore it from git "
-            f"(git checkout {TEXT_FILE.relative_to(DATA_DIR.parent.parent)}) or rebuild it with `{REBUILD}`."
+            f"(git checkout lstm_helpers/data/{TEXT_FILE.name}) or rebuild it with `{REBUILD}`."
         )
     return text
 

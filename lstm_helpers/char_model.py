@@ -29,6 +29,8 @@ __all__ = [
     "SHIPPED_LOG",
     "load_shipped",
     "load_training_log",
+    "matched_hidden_size",
+    "compare_cells",
 ]
 
 SHIPPED_WEIGHTS = DATA_DIR / "char_lstm.pt"
@@ -177,7 +179,7 @@ def sample(model, vocab, prompt, num_chars=200, temperature=1.0, seed=0):
     if temperature < 0:
         raise ValueError(f"temperature must be 0 or more (e.g. 0.5, 1.0), but got {temperature}.")
     if not prompt:
-        prompt = "\n"
+        raise ValueError("sample needs a prompt of at least one character to start from, e.g. 'def '.")
     ids = vocab.encode(prompt).unsqueeze(0)  # (1, prompt_len)
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
@@ -365,3 +367,65 @@ def load_training_log(path=SHIPPED_LOG):
         for name, value in zip(header, line.split(","), strict=True):
             columns[name].append(float(value))
     return columns
+
+
+def matched_hidden_size(cell, parameters, vocab_size, embedding_dim=64):
+    """The hidden size that gives a ``CharModel`` with ``cell`` the parameter count closest to ``parameters``."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+
+    def count(h):  # embedding + recurrent layer (two biases per gate) + read-out
+        return vocab_size * embedding_dim + gates * h * (embedding_dim + h + 2) + h * vocab_size + vocab_size
+
+    return min(range(1, 4097), key=lambda h: (abs(count(h) - parameters), h))
+
+
+def compare_cells(
+    train_ids,
+    val_ids,
+    vocab_size,
+    cells=("rnn", "gru", "lstm"),
+    seeds=(0, 1, 2),
+    lstm_hidden_size=128,
+    num_steps=150,
+    batch_size=16,
+    seq_len=50,
+    lr=3e-3,
+    dropout=0.0,
+    progress=True,
+):
+    """RNN vs GRU vs LSTM at a matched parameter count and the same number of training steps, over seeds.
+
+    Each cell's hidden size is chosen so its model has about as many parameters as the LSTM with
+    ``lstm_hidden_size``; every run sees the same characters in the same order (same streams, same steps). Returns one
+    record per run: cell, hidden_size, parameters, seed, validation bits/char, training seconds.
+    """
+    target = sum(p.numel() for p in CharModel(vocab_size, 64, lstm_hidden_size).parameters())
+    records = []
+    runs = [(cell, seed) for seed in seeds for cell in cells]
+    for cell, seed in tqdm(runs, desc="runs", disable=not progress):
+        hidden = matched_hidden_size(cell, target, vocab_size)
+        torch.manual_seed(seed)
+        model = CharModel(vocab_size, 64, hidden, cell=cell, dropout=dropout)
+        result = train_char_model(
+            model,
+            train_ids,
+            val_ids,
+            num_steps=num_steps,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            lr=lr,
+            eval_every=num_steps,
+            seed=seed,
+            progress=False,
+        )
+        records.append(
+            {
+                "cell": cell,
+                "hidden_size": hidden,
+                "parameters": sum(p.numel() for p in model.parameters()),
+                "seed": seed,
+                "val_bpc": result["log"][-1]["val_bpc"],
+                "seconds": round(result["seconds"], 2),
+            }
+        )
+    return records

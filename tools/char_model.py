@@ -3,6 +3,7 @@
     python tools/char_model.py freeze                      # pydoc_data.topics -> lstm_helpers/data/pydoc_topics.*
     python tools/char_model.py train                       # the shipped model (the exact command is in its metadata)
     python tools/char_model.py train --steps 3 --slice 20000 --out /tmp/x   # a tiny run, for tests
+    python tools/char_model.py compare                     # RNN vs GRU vs LSTM over seeds -> char_compare.json
 
 ``freeze`` writes the text (topics in sorted name order joined with newlines, xz-compressed) and its metadata
 (sha256, Python version, licence, topic names and lengths). ``train`` trains a ``CharLSTM`` on the training topics
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from lstm_helpers import char_data  # noqa: E402
-from lstm_helpers.char_model import CharLSTM, bits_per_char, train_char_model  # noqa: E402
+from lstm_helpers.char_model import CharLSTM, bits_per_char, compare_cells, train_char_model  # noqa: E402
 
 LICENCE = (
     "Text of Python's documentation topics (pydoc_data.topics), Copyright (c) 2001 Python Software Foundation; "
@@ -180,6 +181,32 @@ def train(args):
     )
 
 
+COMPARE_VALIDATION_CHARS = 10_000
+
+
+def compare(args):
+    """RNN vs GRU vs LSTM at a matched parameter count, same steps, over seeds -> char_compare.json."""
+    torch.set_num_threads(args.threads)
+    train_text, val_text = char_data.topic_split()
+    vocab = char_data.load_vocabulary()
+    train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text[:COMPARE_VALIDATION_CHARS])
+    settings = {"seeds": args.seeds, "num_steps": args.steps, "validation_chars": len(val_ids)}
+    runs = compare_cells(train_ids, val_ids, len(vocab), seeds=tuple(args.seeds), num_steps=args.steps)
+    result = {
+        "description": "RNN vs GRU vs LSTM, matched parameter count, same training steps and data order "
+        "(lstm_helpers.char_model.compare_cells defaults otherwise)",
+        "command": "python tools/char_model.py " + shlex.join(sys.argv[1:]),
+        "settings": settings,
+        "torch_version": torch.__version__,
+        "runs": runs,
+    }
+    out = Path(args.out) / "char_compare.json"
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    for run in runs:
+        print(run)
+    print(f"wrote {out}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,9 +230,16 @@ def main(argv=None):
     p_train.add_argument("--name", default="char_lstm")
     p_train.add_argument("--out", default=str(char_data.DATA_DIR))
     p_train.add_argument("--no-progress", action="store_true")
+    p_compare = sub.add_parser("compare", help="RNN vs GRU vs LSTM over seeds (short runs)")
+    p_compare.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p_compare.add_argument("--steps", type=int, default=150)
+    p_compare.add_argument("--threads", type=int, default=1)
+    p_compare.add_argument("--out", default=str(char_data.DATA_DIR))
     args = parser.parse_args(argv)
     if args.command == "freeze":
         freeze(Path(args.out))
+    elif args.command == "compare":
+        compare(args)
     else:
         train(args)
 
