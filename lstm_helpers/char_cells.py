@@ -16,6 +16,7 @@ Introduced in notebook 10 (``10_inside_the_character_model``). The order follows
 """
 
 import html
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -204,11 +205,16 @@ def model_parts(model):
     return embedding, lstm, readout
 
 
-class TextTrace(NamedTuple):
+@dataclass
+class TextTrace:
     """A model's gates and states over a text: ``f, i, g, o, c, h`` are NumPy arrays ``(num_chars, hidden_size)``.
 
     Row ``t`` is the state after reading ``text[t]``. ``stream`` says which parallel stream each character came
-    from (``search_cells`` uses it to keep the search text and the report text apart).
+    from (``search_cells`` uses it to keep the search text and the report text apart) and ``positions`` where it
+    sits in the text that was read: compute features on that whole text, then index them with ``positions`` (a
+    stream starts in the middle of a line or a quotation, so features computed on ``text`` alone would be wrong
+    there). ``cells`` holds c and h side by side, ``(num_chars, 2 * hidden_size)``: the candidates of the cell
+    search; ``c`` and ``h`` are views into it (no copy).
     """
 
     text: str
@@ -219,11 +225,16 @@ class TextTrace(NamedTuple):
     c: np.ndarray
     h: np.ndarray
     stream: np.ndarray
+    positions: np.ndarray = None
+    cells: np.ndarray = field(init=False, repr=False)
 
-    @property
-    def cells(self):
-        """c and h side by side, ``(num_chars, 2 * hidden_size)``: the candidates of the cell search."""
-        return np.concatenate([self.c, self.h], axis=1)
+    def __post_init__(self):
+        self.cells = np.concatenate([self.c, self.h], axis=1)  # (num_chars, 2 * hidden_size)
+        hidden_size = self.c.shape[1]
+        self.c, self.h = self.cells[:, :hidden_size], self.cells[:, hidden_size:]
+        self.stream = np.asarray(self.stream)
+        if self.positions is None:
+            self.positions = np.arange(len(self.stream))
 
 
 def cell_name(index, hidden_size=256):
@@ -246,14 +257,15 @@ def _stream_starts(length, num_streams, stream_len, warmup):
 
 
 @torch.no_grad()
-def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, group=10):
+def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, group=20):
     """Read ``text`` with ``model`` in ``num_streams`` parallel streams and return every gate and state.
 
     Each stream is ``stream_len`` characters, spread evenly over the text, and first reads the ``warmup``
     characters before it (from a zero state) so that it starts with a realistic memory; the warm-up is not
     returned. The scratch ``run_lstm`` of notebook 03, run with the model's own weights, gives f, i, g, o, c, h
     at every step (``group`` streams at a time, to keep memory low). Returns a ``TextTrace`` over the
-    ``num_streams * stream_len`` characters, stream after stream.
+    ``num_streams * stream_len`` characters, stream after stream; compute features on ``text`` and index them with
+    its ``positions``.
     """
     num_streams = check_positive_int(num_streams, "num_streams")
     stream_len = check_positive_int(stream_len, "stream_len")
@@ -272,7 +284,8 @@ def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, g
     arrays = [np.concatenate(parts.pop(name)) for name in LSTMTrace._fields]  # each (num_chars, hidden_size)
     picked = "".join(text[s : s + stream_len] for s in starts)
     stream = np.repeat(np.arange(num_streams), stream_len)
-    return TextTrace(picked, *arrays, stream)
+    positions = (starts[:, None] + np.arange(stream_len)[None, :]).reshape(-1)  # where each character sits in text
+    return TextTrace(picked, *arrays, stream, positions)
 
 
 # --- which cell tracks a feature, against its controls ----------------------------------------------------------
@@ -330,9 +343,9 @@ def search_rows(trace):
 
 
 def _unit_columns(acts):
-    """Each column centred and scaled to length 1 (float64), so a dot product with a unit feature is Pearson r."""
-    acts = np.asarray(acts, dtype=np.float64)
-    acts = acts - acts.mean(axis=0)
+    """Each column centred and scaled to length 1 (float32), so a dot product with a unit feature is Pearson r."""
+    acts = np.asarray(acts, dtype=np.float32)
+    acts = acts - acts.mean(axis=0, dtype=np.float64).astype(np.float32)
     norms = np.sqrt((acts**2).sum(axis=0))
     return acts / np.where(norms > 0, norms, 1.0)
 
@@ -352,10 +365,10 @@ class _SearchTable:
 
     def pick_and_score(self, feature):
         """The cell with the largest |r| on the search rows, its r there, and its r on the report rows."""
-        r_search = self.search.T @ _unit_vector(feature[self.rows])  # (num_cells,)
+        r_search = self.search.T @ _unit_vector(feature[self.rows]).astype(np.float32)  # (num_cells,)
         best = int(np.abs(r_search).argmax())
-        r_report = float(self.report[:, best] @ _unit_vector(feature[~self.rows]))
-        return best, float(r_search[best]), r_report
+        r_report = float(self.report[:, best] @ _unit_vector(feature[~self.rows]).astype(np.float32))
+        return best, float(r_search[best]), r_report  # float32 sums: r to about 1e-5
 
 
 def search_cells(trace, features, control=None, margin=0.15, num_shifts=5, seed=0):
@@ -420,12 +433,14 @@ def ridge_probes(cells, features, fit_rows, alphas=(1e-4, 1e-3, 1e-2, 1e-1, 1.0)
     mean, below 0 worse. The penalty ``alpha`` (per fitted character) is chosen among ``alphas`` by fitting on the
     first half of the fitting rows and scoring on the second. Returns a dict name -> ``ProbeResult``.
     """
-    cells = np.asarray(cells, dtype=np.float64)
     fit_rows = np.asarray(fit_rows, dtype=bool)
-    X_fit = cells[fit_rows]
+    X_fit = np.asarray(cells)[fit_rows].astype(np.float64)  # (num_fit, num_cells)
     mean, std = X_fit.mean(axis=0), X_fit.std(axis=0) + 1e-8
-    X_fit = (X_fit - mean) / std
-    X_test = (cells[~fit_rows] - mean) / std
+    X_fit -= mean
+    X_fit /= std
+    X_test = np.asarray(cells)[~fit_rows].astype(np.float64)
+    X_test -= mean
+    X_test /= std
     half = len(X_fit) // 2
     first, full = _Ridge(X_fit[:half]), _Ridge(X_fit)
     results = {}

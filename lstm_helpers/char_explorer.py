@@ -176,12 +176,11 @@ class CharExplorer:
         fig = Figure(figsize=figsize, layout="constrained")
         ax = fig.add_subplot()
         self.ax = ax
-        ax.set(xlabel="character (counted from 1)", ylabel="activation ÷ max |act.|", ylim=(-1.08, 1.08))
+        ax.set(xlabel="character (counted from 1)", ylabel="value ÷ largest |value|", ylim=(-1.08, 1.08))
         ax.axhline(0, color="0.6", lw=0.8)
-        (self.line,) = ax.plot([], [], color="tab:blue", lw=1.2, label="activation")
-        self.span_patch = ax.axvspan(0, 1, color="#ffe066", alpha=0.6, label="selected span")
+        (self.line,) = ax.plot([], [], color="tab:blue", lw=1.2)
+        self.span_patch = ax.axvspan(0, 1, color="#ffe066", alpha=0.6)  # the selected span
         self.title = ax.set_title(" ", fontsize=10)
-        ax.legend(loc="upper right", fontsize=8)
         self.blit = BlitImage(fig, [self.line, self.span_patch, self.title])
         self.image = self.blit.image.add_class("char-explorer-trace")
         self._xlim = None

@@ -256,3 +256,11 @@ def test_cell_passage_html_uses_report_text(tiny):
     trace = trace_text(tiny, VOCAB, TEXT, num_streams=4, stream_len=300, warmup=50)
     page = cell_passage_html(trace, 3, in_quotes(trace.text), length=100)
     assert page.count("<span") == 100 and "c 3" in page
+
+
+def test_trace_positions_index_features_of_the_whole_text(tiny):
+    trace = trace_text(tiny, VOCAB, TEXT, num_streams=4, stream_len=300, warmup=50)
+    assert "".join(TEXT[p] for p in trace.positions) == trace.text
+    whole = compute_features(TEXT)["column"][trace.positions]
+    alone = compute_features(trace.text)["column"]
+    assert (whole[:300] != alone[:300]).any()  # a stream starts mid-line: features need the whole text
