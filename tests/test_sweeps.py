@@ -22,10 +22,13 @@ HEADLINE = [
 GATE_BIAS = [
     (Config("gru", 30, None), 0),  # PyTorch's default initialisation
     (Config("lstm", 30, None), 0),
+    (Config("gru", 30, 0.0), 0),  # bias set to 0
+    (Config("lstm", 30, 0.0), 0),
     (Config("gru", 50, 4.0), 5),  # forget (update) bias 4 at delay 50
 ]
 LEARNING_RATE_AND_BUDGET = [
-    (Config("rnn", 30, lr=3e-2), 2),  # learning-rate sweep at delay 30
+    (Config("rnn", 30, lr=3e-3), 0),  # learning-rate sweep at delay 30
+    (Config("rnn", 30, lr=3e-2), 2),
     (Config("gru", 30, 2.0, 3e-3), 2),
     (Config("lstm", 30, 2.0, 3e-2), 2),
     (Config("rnn", 30, num_steps=600), 2),  # a four times larger training budget
