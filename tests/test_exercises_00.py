@@ -15,7 +15,7 @@ CASES = [
     (5.0, "correct", ""),
     (2 + 3, "correct", ""),
     (..., "not attempted", ""),
-    ("5", "wrong", "not a number"),
+    ("5", "wrong", "should be a number"),
     (23, "wrong", "side by side"),
     (6, "wrong", "not right yet"),
     (10, "wrong", "factor of 2"),

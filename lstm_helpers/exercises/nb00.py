@@ -17,7 +17,7 @@ answer = 2 + 3
 def _grade_warm_up(answer):
     if isinstance(answer, str):
         return wrong(
-            f"Your answer is the text {answer!r}, not a number.",
+            f"Your answer is the text {answer!r}, but it should be a number.",
             "Leave out the quotation marks, so that Python reads a number or an expression.",
         )
     if answer == 23 or answer == 32:
