@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from exercise_cases import feedback_test
 
 from lstm_helpers.exercises import grade, list_exercises
 
@@ -102,9 +103,7 @@ def test_half_life_not_attempted_and_errors():
 # --- 04.first_spike: a prediction on a sequence the notebook has not run (spikes at t = 4, 5, 10) -----------------
 
 
-@pytest.mark.parametrize(
-    ("answer", "status", "words"),
-    [
+FIRST_SPIKE_CASES = [
         (4, "correct", "Only at t = 4"),
         (4.0, "correct", ""),
         (3, "wrong", "counts from 0"),  # the code's row number: time steps are counted from 1
@@ -116,12 +115,8 @@ def test_half_life_not_attempted_and_errors():
         (13, "wrong", "outside the sequence"),
         ("four", "wrong", "whole time step"),
         (..., "not attempted", ""),
-    ],
-)
-def test_first_spike(answer, status, words):
-    feedback = grade("04.first_spike", answer)
-    assert feedback.status == status, feedback
-    assert words in " ".join(str(feedback).split())
+]
+test_first_spike = feedback_test([("04.first_spike", *case) for case in FIRST_SPIKE_CASES])
 
 
 def test_first_spike_answer_is_what_the_lstm_does():
@@ -137,9 +132,7 @@ def test_first_spike_answer_is_what_the_lstm_does():
 # --- 04.predict_forget: predict, then slide b(f) in the explorer ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("answer", "status", "words"),
-    [
+PREDICT_FORGET_CASES = [
         (0.5, "correct", "σ(0) = 0.5"),
         (0.502, "correct", ""),
         (1.0, "wrong", "no longer near 1"),
@@ -150,12 +143,8 @@ def test_first_spike_answer_is_what_the_lstm_does():
         (0.25, "wrong", "not what the cell computes"),
         ("half", "wrong", "should be a number"),
         (..., "not attempted", ""),
-    ],
-)
-def test_predict_forget(answer, status, words):
-    feedback = grade("04.predict_forget", answer)
-    assert feedback.status == status, feedback
-    assert words in " ".join(str(feedback).split())
+]
+test_predict_forget = feedback_test([("04.predict_forget", *case) for case in PREDICT_FORGET_CASES])
 
 
 # --- 04.switch: a hand-wired one-unit LSTM, run on new random spike sequences -------------------------------------
@@ -168,9 +157,7 @@ SWITCH = {
 }
 
 
-@pytest.mark.parametrize(
-    ("answer", "status", "words"),
-    [
+SWITCH_CASES = [
         (SWITCH, "correct", "40 new random sequences"),
         (SWITCH | {"wx_f": 20.0, "b_f": 8.0, "wx_C": 5.0}, "correct", ""),
         ({name: ... for name in SWITCH}, "not attempted", ""),
@@ -186,12 +173,8 @@ SWITCH = {
         (SWITCH | {"wx_i": 0.0, "b_i": 6.0}, "wrong", "input gate must stay shut"),  # writes −1
         ([12.0, 6.0], "wrong", "dict"),
         (SWITCH | {"b_f": "6"}, "wrong", "finite number"),
-    ],
-)
-def test_switch(answer, status, words):
-    feedback = grade("04.switch", answer)
-    assert feedback.status == status, feedback
-    assert words in " ".join(str(feedback).split())
+]
+test_switch = feedback_test([("04.switch", *case) for case in SWITCH_CASES])
 
 
 def test_switch_sequences_cover_every_situation():
