@@ -144,6 +144,21 @@ def test_cell_widgets_match_the_step_arguments():
     assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
 
 
+def test_a_preset_click_redraws_once():
+    sliders = cell_sliders()
+    explorer = CellExplorer()
+    for slider in sliders.values():  # what interactive_output does: every slider move calls update
+        slider.observe(lambda _change: explorer.update(show=False, **{k: w.value for k, w in sliders.items()}),
+                       names="value")
+    presets = cell_layout(sliders, explorer, explorer.image).children[0]
+    hold = next(child for child in presets.children if getattr(child, "description", "") == "hold")
+    renders, refresh = [], explorer._render.refresh
+    explorer._render.refresh = lambda: renders.append(1) or refresh()
+    hold.click()
+    assert explorer.state == one_unit_step(**(DEFAULT_CELL | PRESETS["hold"]))  # the figure shows the preset
+    assert len(renders) == 1  # several sliders changed, one redraw
+
+
 def test_slider_labels_are_plain_unicode():
     labels = [slider.description for slider in cell_sliders().values()]
     assert "h(t−1)" in labels and "c(t−1)" in labels
