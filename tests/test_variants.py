@@ -262,3 +262,32 @@ def test_stack_rejects_bad_input():
         lstm_stack_from_torch(nn.LSTM(2, 3, proj_size=2))
     with pytest.raises(ValueError, match="list of 2 tuples of 2"):
         copy_lstm_stack_to_torch(stack[:1], lstm)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_sizes_match_torch(seed):
+    """Sizes nobody chose: random input/hidden sizes, batch (or none), length, depth and directions."""
+    g = torch.Generator().manual_seed(100 + seed)
+
+    def pick(low, high):
+        return int(torch.randint(low, high + 1, (), generator=g))
+
+    input_size, hidden_size, seq_len, num_layers = pick(1, 9), pick(1, 20), pick(1, 15), pick(1, 3)
+    batch_size = None if pick(0, 2) == 0 else pick(1, 5)
+    bidirectional = bool(pick(0, 1))
+    for dtype in (torch.float32, torch.float64):
+        tol = TOLERANCE[dtype]
+        gru = _gru(input_size, hidden_size, dtype, seed=seed)
+        x, h0, c0 = _x_and_state(input_size, hidden_size, batch_size, seq_len, dtype, 1, seed=seed)
+        out, h_n = gru(x, h0)
+        trace = run_gru(x, gru_weights_from_torch(gru), h0[0])
+        torch.testing.assert_close(trace.h, out, atol=tol, rtol=0)
+        torch.testing.assert_close(trace.h_n, h_n[0], atol=tol, rtol=0)
+
+        lstm = _stacked_lstm(input_size, hidden_size, num_layers, bidirectional, dtype, seed=seed)
+        num_states = num_layers * (2 if bidirectional else 1)
+        x, h0, c0 = _x_and_state(input_size, hidden_size, batch_size, seq_len, dtype, num_states, seed=seed)
+        out, (h_n, c_n) = lstm(x, (h0, c0))
+        got = run_lstm_stack(x, lstm_stack_from_torch(lstm), h0, c0)
+        for mine, theirs in zip(got, (out, h_n, c_n), strict=True):
+            torch.testing.assert_close(mine, theirs, atol=tol, rtol=0)
