@@ -130,6 +130,9 @@ def test_unseen_test_scores_no_training_sequence(delay, monkeypatch):
 def test_unseen_test_refuses_a_delay_with_no_unseen_sequence():
     with pytest.raises(ValueError, match="only 8 patterns"):
         train_memory_task("lstm", delay=2, num_steps=5, unseen_test=True)
+    # notebook 05: "at delay 5 there are only 64 patterns, and 150 batches of 64 sequences cover them all"
+    with pytest.raises(ValueError, match="only 64 patterns"):
+        train_memory_task("lstm", delay=5, num_steps=150, seed=0, unseen_test=True)
 
 
 @pytest.mark.parametrize(
