@@ -7,6 +7,8 @@ notebook 08 (``08_inside_the_trained_lstm``) on the trained model. The trace its
 ``run_lstm`` (``lstm_helpers.cells``); this module only draws it and steps through it.
 """
 
+import asyncio
+
 import ipywidgets as widgets
 import numpy as np
 import torch
@@ -175,14 +177,19 @@ class TimeExplorer:
         """The picture's width in CSS pixels (for ``with_picture``)."""
         return self._render.width_css
 
-    def set_sequence(self, x, trace):
-        """Show a new run (any seq_len, same hidden_size): redraws the still parts once, keeps the current step."""
+    def set_sequence(self, x, trace, title=None):
+        """Show a new run (any seq_len, same hidden_size): redraws the still parts once, keeps the current step.
+
+        ``title`` replaces the figure's title (say what the new run is); without it the title stays.
+        """
         values, parts = _check_trace(x, trace)
         seq_len, hidden_size = parts["h"].shape
         if hidden_size != self._images["h"].get_array().shape[0]:
             raise ValueError(f"The explorer was built for {self._images['h'].get_array().shape[0]} units, but the "
                              f"trace has {hidden_size}. Make a new TimeExplorer for a different model.")
         self._values, self._x, self._trace = values, x, trace
+        if title is not None:
+            self._input_ax.set_title(title)
         steps = np.arange(1, seq_len + 1)  # time steps counted from 1
         self._input_line.set_data(steps, values)
         self._input_ax.set_xlim(0.5, seq_len + 0.5)
@@ -231,17 +238,43 @@ class TimeExplorer:
         return self.png()
 
 
-def time_controls(seq_len, interval=600):
-    """A Play button linked to a time-step slider running from 1 to ``seq_len``. Introduced in notebook 04.
+async def _play(button, slider, interval):
+    """Step ``slider`` forward every ``interval`` seconds until its end (or until ``button`` is switched off)."""
+    try:
+        if slider.value >= slider.max:
+            slider.value = slider.min  # at the end, playing starts again from t = 1
+            await asyncio.sleep(interval)
+        while button.value and slider.value < slider.max:
+            slider.value += 1
+            await asyncio.sleep(interval)
+    finally:
+        button.value = False
 
-    The slider has the CSS class ``time-step-slider``; the Play button the class ``time-play`` and a tooltip
-    (its accessible label).
+
+def time_controls(seq_len, interval=600):
+    """A play button and a time-step slider running from 1 to ``seq_len``. Introduced in notebook 04.
+
+    The play button is a labelled ``ToggleButton`` ("▶ play" / "■ stop", with a tooltip), so screen readers and
+    keyboard users can find it; while it is on, the kernel moves the slider one step every ``interval``
+    milliseconds. The slider has the CSS class ``time-step-slider``, the button the class ``time-play``.
     """
     seq_len = check_positive_int(seq_len, "seq_len")
-    play = widgets.Play(value=1, min=1, max=seq_len, step=1, interval=interval, description="play",
-                        tooltip="Play: step through the time steps one by one")
-    play.add_class("time-play")
+    if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
+        raise ValueError(f"interval is the pause between steps in milliseconds, a positive number, not {interval!r}.")
     slider = widgets.IntSlider(value=1, min=1, max=seq_len, description="time step t", continuous_update=True)
     slider.add_class("time-step-slider")
-    widgets.jslink((play, "value"), (slider, "value"))
+    play = widgets.ToggleButton(value=False, description="▶ play", tooltip="Play: step through the time steps",
+                                layout=widgets.Layout(width="90px"))
+    play.add_class("time-play")
+    tasks = []
+
+    def toggled(change):
+        play.description = "■ stop" if change["new"] else "▶ play"
+        play.tooltip = "Stop playing" if change["new"] else "Play: step through the time steps"
+        if change["new"]:
+            tasks.append(asyncio.ensure_future(_play(play, slider, interval / 1000)))
+        elif tasks:
+            tasks.pop().cancel()
+
+    play.observe(toggled, names="value")
     return play, slider

@@ -1,5 +1,6 @@
 """The explorers of notebooks 04 and 07: the pure compute functions, in-place updates, and friendly messages."""
 
+import asyncio
 import math
 
 import ipywidgets as widgets
@@ -203,8 +204,9 @@ def test_time_explorer_steps_and_reads_out():
     assert explorer.png(highlight=False) != explorer.png(highlight=True)
     explorer.update(9, show=False)
     later = spike_sequence(12, spikes=(4, 5, 10))
-    explorer.set_sequence(later, run_lstm(later, spike_weights()))
+    explorer.set_sequence(later, run_lstm(later, spike_weights()), title="spikes at t = 4, 5 and 10")
     assert explorer._step == 9  # a new sequence keeps the step the slider shows
+    assert explorer._input_ax.get_title() == "spikes at t = 4, 5 and 10"
 
 
 def test_time_explorer_summarises_many_units_and_takes_new_sequences():
@@ -228,11 +230,35 @@ def test_time_explorer_summarises_many_units_and_takes_new_sequences():
 
 def test_time_controls_are_linked():
     play, slider = time_controls(6)
-    assert (play.min, play.max, slider.min, slider.max) == (1, 6, 1, 6)  # time steps counted from 1
+    assert (slider.min, slider.max, slider.value) == (1, 6, 1)  # time steps counted from 1
     assert "time-step-slider" in slider._dom_classes
-    assert play.tooltip and "time-play" in play._dom_classes  # an accessible label for the Play button
+    assert isinstance(play, widgets.ToggleButton) and "time-play" in play._dom_classes
+    assert play.description == "▶ play" and play.tooltip  # a visible, accessible label
+
+
+def test_play_button_steps_the_slider_to_the_end():
+    async def scenario():
+        play, slider = time_controls(4, interval=20)
+        play.value = True  # what a click does
+        assert play.description == "■ stop"
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if not play.value:
+                break
+        assert slider.value == 4 and not play.value and play.description == "▶ play"
+        play.value = True  # at the end, playing starts again from t = 1
+        await asyncio.sleep(0.001)
+        assert slider.value < 4
+        play.value = False  # a second click stops it
+        stopped_at = slider.value
+        await asyncio.sleep(0.1)
+        assert slider.value == stopped_at
+
+    asyncio.run(scenario())
     with pytest.raises(ValueError):
         time_controls(0)
+    with pytest.raises(ValueError, match="milliseconds"):
+        time_controls(5, interval=0)
 
 
 def test_highlight_box_stays_clear_of_the_colour_bars():
