@@ -17,7 +17,7 @@ no seeding, no plotting style, no printing.
 | ``data`` | arithmetic sequences, boundary-respecting windows, unseen windows, scaling | 07 |
 | ``models`` | ``SimpleLSTM`` | 07 |
 | ``training`` | ``train`` (with a progress bar) and ``predict`` | 07 |
-| ``arithmetic`` | the original tutorial's recipe, the course recipe, the ablation, extrapolation | 07, 08 |
+| ``arithmetic`` | tutorial and course recipes, ablation, unseen windows, untrained control | 07, 08 |
 | ``sequence_explorer``, ``parsing`` | the trained model's gates on a typed sequence | 08 |
 | ``char_data`` | the capstone's frozen text, its topic split, the vocabulary | 09 |
 | ``char_baselines`` | n-gram and compressor baselines in bits per character | 09 |
