@@ -106,9 +106,9 @@ def test_half_life_not_attempted_and_errors():
 FIRST_SPIKE_CASES = [
         (4, "correct", "Only at t = 4"),
         (4.0, "correct", ""),
-        (3, "wrong", "counts from 0"),  # the code's row number: time steps are counted from 1
+        (3, "wrong", "Did you count from 0"),  # the code's row number: time steps are counted from 1
         (3, "wrong", "counted from 1"),
-        (9, "wrong", "counts from 0"),
+        (9, "wrong", "Did you count from 0"),
         (5, "wrong", "already stored a spike"),
         (10, "wrong", "gate stays shut"),
         (7, "wrong", "no spike"),

@@ -226,7 +226,7 @@ def _grade_first_spike(answer):
         )
     if number + 1 in spikes:
         return wrong(
-            f"t = {number} is one step early: that is the row number in the code, which counts from 0.",
+            f"At t = {number} there is no spike. Did you count from 0, as the code's row numbers do?",
             "In the course time steps are counted from 1: the first input is x_1 at t = 1, stored in row 0.",
         )
     if number in spikes:
