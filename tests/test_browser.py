@@ -125,7 +125,7 @@ def test_00_smoke_slider_moves_with_keyboard(lab):
 
 
 @for_notebook("04_gate_explorer.ipynb")
-def test_04_gate_explorers_follow_their_sliders(lab):
+def test_04_gate_explorers_follow_their_sliders_and_presets(lab):
     with notebook_page(lab, "04_gate_explorer.ipynb") as page:
         # Single-cell explorer: a slider of its cell changes the gate values shown and the figure.
         cell_out = page.locator(".cell-explorer-out")
@@ -143,7 +143,39 @@ def test_04_gate_explorers_follow_their_sliders(lab):
         assert_no_error_shown(cell_out)
         wait_for_new_figure(page, figure, figure_before)
 
+        check_preset_reclick_restores(page)
         check_time_explorer(page)
+
+
+def check_preset_reclick_restores(page):
+    """Clicking the preset that is already chosen re-applies it: after "hold", slide b(f) away, click "hold" again."""
+    hold = page.locator(".cell-presets .preset-button", has_text="hold")
+    b_f = slider_labelled(page, "b (f)")
+    hold.click()
+    expect(b_f.locator(".widget-readout")).to_have_text("6.0")
+    nudge_slider(b_f)
+    expect(b_f.locator(".widget-readout")).not_to_have_text("6.0")
+    hold.click()
+    expect(b_f.locator(".widget-readout")).to_have_text("6.0")
+
+
+@for_notebook("02_vanishing_gradients.ipynb")
+def test_02_gradient_explorer_follows_its_slider(lab):
+    with notebook_page(lab, "02_vanishing_gradients.ipynb") as page:
+        readout = page.locator(".gradient-readout")
+        readout.scroll_into_view_if_needed()
+        expect(readout).to_contain_text("ρ(W_hh) = 0.60")
+        slider = slider_labelled(page, "W_hh scale")
+        cell = page.locator(".jp-Cell", has=readout)
+        figure = cell.locator("img.widget-image")
+        expect(figure).to_be_visible()
+        before, figure_before = readout.inner_text(), figure_source(figure)
+
+        nudge_slider(slider)
+
+        expect(readout).not_to_have_text(before)
+        wait_for_new_figure(page, figure, figure_before)
+        assert_no_error_shown(page.locator(".gradient-explorer-out"))
 
 
 @for_notebook("08_inside_the_trained_lstm.ipynb")
@@ -200,21 +232,21 @@ def test_saved_notebook_shows_pictures_not_widget_text_nor_answers(lab, name):
             "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); return true; }",
             path,
         )
-        page.wait_for_function(
-            "(path) => (" + _OPENED_STATE_JS + ")(path).ready", arg=path, timeout=60_000, polling=250
-        )
+        page.wait_for_function("(path) => (" + _OPENED_STATE_JS + ")(path).ready", arg=path, timeout=60_000)
         page.wait_for_timeout(3000)  # let the kernel connect: JupyterLab then writes its language_info
         state = page.evaluate(_OPENED_STATE_JS, path)
         assert not WIDGET_REPR.search(state["text"]), f"{name}: a widget shows its text form before running"
         assert "Correct!" not in state["text"], f"{name}: a stored output gives an answer away"
-        assert state["images"] > 0, f"{name}: no still picture of the widgets' default state"
+        assert "Run this cell" in state["text"], f"{name}: no note saying to run the widget cell"
+        if name != "00_start_here.ipynb":  # 00's smoke-check slider has a note only; explorers show a picture
+            assert state["images"] > 0, f"{name}: no still picture of the widgets' default state"
         stored = json.loads((NOTEBOOKS_DIR / name).read_text())["metadata"].get("language_info", {})
         if stored.get("version") == platform.python_version():
             assert not state["dirty"], f"{name}: opens with the unsaved-changes dot (metadata changed on open)"
+        close_notebook(page, name)
     except BaseException:
         save_failure_artifacts(page, lab.server, f"opened-{Path(name).stem}")
         lab.discard_page()
         raise
     finally:
-        close_notebook(page, name)
         lab.server.shutdown_kernel_of(name)
