@@ -42,6 +42,7 @@ def one_too_many(f, k):
 def test_cell_path_gain_wrong(fn, words):
     feedback = grade("05.cell_path_gain", fn)
     assert feedback.status == "wrong" and words in feedback.message and feedback.hint
+    assert "f[-k:].prod" not in feedback.message + feedback.hint, "wrong feedback must not give the answer away"
 
 
 def test_cell_path_gain_not_attempted_or_forgot_return():
@@ -110,6 +111,7 @@ def test_forget_bias_correct():
 def test_forget_bias_wrong(fn, words):
     feedback = grade("05.forget_bias", fn)
     assert feedback.status == "wrong" and words in feedback.message and feedback.hint
+    assert "bias_ih_l0[H:2*H] = " not in feedback.message + feedback.hint, "the answer is for solution() only"
 
 
 def test_input_gate_mistake_hints_at_gate_order():
@@ -130,6 +132,10 @@ def test_bias_for_delay_correct_and_feedback_is_accurate():
     assert feedback.correct
     # the old feedback claimed bias 4 "learns delay 45" because of this number, although 4 < 4.17
     assert "bit less than half" in feedback.message and "That is why" not in feedback.message
+    # the notebook asks which bias a delay of 60 needs: the feedback answers it, once the function is right
+    assert "Delay 60 needs about 4.46" in feedback.message
+    f = 0.5 ** (1 / 60)
+    assert f"{math.log(f / (1 - f)):.2f}" == "4.46" and f"{(1 / (1 + math.exp(-4))) ** 60:.2f}" == "0.34"
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ def _grade_cell_path_gain(cell_path_gain):
             (
                 f[-1] ** k,
                 f"For k = {k} you raised the last forget gate to the power k; each step has its own f_s.",
-                "Multiply the last k rows of f together: f[-k:].prod(dim=0).",
+                "Multiply the last k rows of f together, unit by unit: one product per unit.",
             ),
         ]
         return _diagnose(got, expected, mistakes, f"cell_path_gain(f, {k})")
@@ -112,7 +112,8 @@ def _grade_forget_bias_result(lstm, before, value):
     if not set_to[forget]:
         return wrong(
             f"bias_ih_l0 + bias_hh_l0 in rows H:2H is {total[gates[forget]][:3].tolist()}..., not {value:g}.",
-            "Set bias_ih_l0[H:2*H] = value and bias_hh_l0[H:2*H] = 0, inside torch.no_grad().",
+            "Gate order i, f, g, o: the forget gate is rows H:2*H of both bias vectors, and their sum must "
+            "equal the value. Change them inside torch.no_grad().",
         )
     changed = [name for name, same in kept.items() if name != forget and not same]
     if changed:
@@ -232,6 +233,8 @@ def _grade_bias_for_delay(bias_for_delay):
         return compare_number(got, expected, f"bias_for_delay({delay})", rel_tol=1e-3)
     return correct(
         "For delay 45 the bias is about 4.17, so σ(4)**45 ≈ 0.44: a forget bias of 4 keeps a bit less than half of "
-        "the cell-state gradient over 45 steps. Each doubling of the delay adds only about log(2) ≈ 0.7 to the bias, "
-        "because σ(b) approaches 1 like 1 - exp(-b)."
+        "the cell-state gradient over 45 steps. Delay 60 needs about 4.46, only 0.46 more than the 4 used above "
+        "(with bias 4, σ(4)**60 ≈ 0.34 survives). Each doubling of the delay adds only about log(2) ≈ 0.7 to the "
+        "bias, because σ(b) approaches 1 like 1 - exp(-b). Keeping half is a yardstick, not a cliff: bias 4 still "
+        "solved delay 45 for at least 4 of 5 seeds in the sweep above."
     )
