@@ -87,6 +87,8 @@ def test_linear_ratio_correct():
 def test_linear_ratio_wrong(fn, words):
     feedback = grade("02.linear_ratio", fn)
     assert feedback.status == "wrong" and words in feedback.message
+    if fn is not no_sign:  # only the sign mistake, already at |w| ** k, is shown the formula
+        assert "w ** k" not in feedback.message + feedback.hint, "wrong feedback must not give the answer away"
 
 
 def test_linear_ratio_not_attempted_and_not_called():

@@ -93,7 +93,7 @@ def _grade_linear_ratio(gradient_ratio):
         return pass_the_function(gradient_ratio, "02.linear_ratio")
     cases = [(0.5, 3), (0.9, 10), (1.1, 20), (2.0, 0), (-0.8, 5)]
     for w, k in cases:
-        got = call_for_number(gradient_ratio, (w, k), "Return w ** k.")
+        got = call_for_number(gradient_ratio, (w, k), "Return the ratio as a plain number (a float).")
         if isinstance(got, Feedback):
             return got
         expected = w**k
