@@ -257,7 +257,7 @@ def _stream_starts(length, num_streams, stream_len, warmup):
 
 
 @torch.no_grad()
-def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, group=20):
+def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, group=10):
     """Read ``text`` with ``model`` in ``num_streams`` parallel streams and return every gate and state.
 
     Each stream is ``stream_len`` characters, spread evenly over the text, and first reads the ``warmup``
@@ -273,19 +273,20 @@ def trace_text(model, vocab, text, num_streams=40, stream_len=500, warmup=100, g
     weights = lstm_weights_from_torch(lstm)
     ids = vocab.encode(_check_text(text))
     starts = _stream_starts(len(ids), num_streams, stream_len, warmup)
-    parts = {name: [] for name in LSTMTrace._fields}
+    num_chars = num_streams * stream_len
+    arrays = {name: np.empty((num_chars, weights.hidden_size), dtype=np.float32) for name in LSTMTrace._fields}
     for first in range(0, num_streams, group):
         chosen = starts[first : first + group]
         rows = torch.stack([ids[s - warmup : s + stream_len] for s in chosen])  # (group, warmup + stream_len)
         trace = run_lstm(embedding(rows), weights)  # each (group, warmup + stream_len, hidden_size)
-        for name in LSTMTrace._fields:
-            parts[name].append(getattr(trace, name)[:, warmup:].reshape(len(chosen) * stream_len, -1).numpy())
+        where = slice(first * stream_len, (first + len(chosen)) * stream_len)
+        for name in LSTMTrace._fields:  # filled in place: no second copy of the whole trace
+            arrays[name][where] = getattr(trace, name)[:, warmup:].reshape(len(chosen) * stream_len, -1).numpy()
         del trace
-    arrays = [np.concatenate(parts.pop(name)) for name in LSTMTrace._fields]  # each (num_chars, hidden_size)
     picked = "".join(text[s : s + stream_len] for s in starts)
     stream = np.repeat(np.arange(num_streams), stream_len)
     positions = (starts[:, None] + np.arange(stream_len)[None, :]).reshape(-1)  # where each character sits in text
-    return TextTrace(picked, *arrays, stream, positions)
+    return TextTrace(picked, *arrays.values(), stream, positions)
 
 
 # --- which cell tracks a feature, against its controls ----------------------------------------------------------
@@ -296,17 +297,19 @@ def correlations(acts, feature):
 
     Returns a float64 array ``(num_cells,)``; a column (or a feature) that never changes gets 0.
     """
-    acts, feature = np.asarray(acts, dtype=np.float64), np.asarray(feature, dtype=np.float64).reshape(-1)
+    acts, feature = np.asarray(acts), np.asarray(feature, dtype=np.float64).reshape(-1)
     if acts.ndim != 2 or acts.shape[0] != feature.shape[0]:
         raise ValueError(
             f"acts must be (num_chars, num_cells) and feature (num_chars,), but got shapes {acts.shape} and "
             f"{feature.shape}."
         )
-    a = acts - acts.mean(axis=0)
+    if acts.dtype not in (np.float32, np.float64):
+        acts = acts.astype(np.float64)
+    a = acts - acts.mean(axis=0, dtype=np.float64).astype(acts.dtype)  # one centred copy, in the acts' own dtype
     f = feature - feature.mean()
-    norms = np.sqrt((a**2).sum(axis=0) * (f**2).sum())
+    norms = np.sqrt(np.einsum("ij,ij->j", a, a, dtype=np.float64) * (f**2).sum())  # sums in float64
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = (a * f[:, None]).sum(axis=0) / norms
+        r = (a.T @ f.astype(a.dtype)).astype(np.float64) / norms
     return np.where(norms > 0, r, 0.0)
 
 
