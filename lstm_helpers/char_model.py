@@ -41,7 +41,10 @@ LN2 = math.log(2)
 
 
 class CharModel(nn.Module):
-    """Embedding -> one recurrent layer (``cell`` = ``"lstm"``, ``"gru"`` or ``"rnn"``) -> dropout -> linear read-out.
+    """Embedding -> one recurrent layer (``cell`` = ``"lstm"``, ``"gru"`` or ``"rnn"``) -> linear read-out.
+
+    Dropout (probability ``dropout``, active only in ``model.train()`` mode) is applied to the non-recurrent
+    connections: the embeddings going into the recurrent layer and its outputs going into the read-out.
 
     ``forward(x, state=None)`` takes ids ``(batch, seq_len)`` and returns logits ``(batch, seq_len, vocab_size)``
     (the scores for the NEXT character at every position) and the final state to carry into the next chunk.
@@ -67,7 +70,7 @@ class CharModel(nn.Module):
                 f"{tuple(x.shape)} and dtype {x.dtype}. Encode text with Vocabulary.encode and add a batch dimension "
                 "with ids.unsqueeze(0)."
             )
-        emb = self.embedding(x)  # (batch, seq_len, embedding_dim)
+        emb = self.dropout(self.embedding(x))  # (batch, seq_len, embedding_dim)
         out, state = self.rnn(emb, state)  # (batch, seq_len, hidden_size)
         return self.readout(self.dropout(out)), state  # (batch, seq_len, vocab_size)
 
@@ -83,9 +86,9 @@ class CharModel(nn.Module):
 
 
 class CharLSTM(CharModel):
-    """The capstone's model: embedding 64 -> ``nn.LSTM`` (hidden 256) -> dropout 0.3 -> linear read-out."""
+    """The capstone's model: embedding 64 -> ``nn.LSTM`` (hidden 256) -> linear read-out, with dropout in between."""
 
-    def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, dropout=0.3):
+    def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, dropout=0.4):
         super().__init__(vocab_size, embedding_dim, hidden_size, cell="lstm", dropout=dropout)
 
 

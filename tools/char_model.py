@@ -220,7 +220,7 @@ def main(argv=None):
     p_train.add_argument("--schedule", choices=("constant", "cosine"), default="cosine")
     p_train.add_argument("--min-lr", type=float, default=1e-4)
     p_train.add_argument("--clip", type=float, default=1.0)
-    p_train.add_argument("--dropout", type=float, default=0.3)
+    p_train.add_argument("--dropout", type=float, default=0.4)
     p_train.add_argument("--embedding-dim", type=int, default=64)
     p_train.add_argument("--hidden-size", type=int, default=256)
     p_train.add_argument("--eval-every", type=int, default=100)

@@ -1,0 +1,190 @@
+"""The capstone's model, scoring, sampling, training tool and shipped weights (lstm_helpers.char_model, notebook 09)."""
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from lstm_helpers.char_data import DATA_DIR, Vocabulary, load_vocabulary, topic_split
+from lstm_helpers.char_model import (
+    SHIPPED_METADATA,
+    SHIPPED_WEIGHTS,
+    CharLSTM,
+    CharModel,
+    bits_per_char,
+    compare_cells,
+    load_shipped,
+    load_training_log,
+    matched_hidden_size,
+    sample,
+    stream_batches,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def split_ids():
+    vocab = load_vocabulary()
+    train, val = topic_split()
+    return vocab.encode(train), vocab.encode(val)
+
+
+def test_forward_shapes_and_state():
+    model = CharLSTM(10, embedding_dim=4, hidden_size=6)
+    logits, (h, c) = model(torch.zeros(3, 5, dtype=torch.long))
+    assert logits.shape == (3, 5, 10) and h.shape == c.shape == (1, 3, 6)
+    with pytest.raises(ValueError, match="batch, seq_len"):
+        model(torch.zeros(5, dtype=torch.long))
+
+
+def test_streams_continue_from_chunk_to_chunk():
+    ids = torch.arange(1000)
+    chunks = list(stream_batches(ids, batch_size=4, seq_len=10))
+    (x1, y1), (x2, _) = chunks[0], chunks[1]
+    assert x1.shape == (4, 10) and torch.equal(y1[:, :-1], x1[:, 1:])
+    assert torch.equal(x2[:, 0], x1[:, -1] + 1)  # each row picks up where it stopped
+    with pytest.raises(ValueError, match="too few"):
+        next(stream_batches(torch.arange(20), batch_size=4, seq_len=10))
+
+
+def test_bits_per_char_of_a_uniform_model_is_log2_vocab():
+    model = CharLSTM(16, embedding_dim=4, hidden_size=4, dropout=0.0)
+    with torch.no_grad():
+        model.readout.weight.zero_()
+        model.readout.bias.zero_()
+    ids = torch.randint(0, 16, (500,), generator=torch.Generator().manual_seed(0))
+    assert bits_per_char(model, ids, num_streams=4) == pytest.approx(4.0)
+    assert bits_per_char(model, ids, num_streams=4, reset_every=7) == pytest.approx(4.0)
+
+
+def test_sampling_temperature_zero_is_greedy_and_seeded_sampling_repeats():
+    vocab = Vocabulary("abcde ")
+    torch.manual_seed(0)
+    model = CharLSTM(len(vocab), embedding_dim=4, hidden_size=8, dropout=0.0)
+    greedy = sample(model, vocab, "ab", 20, temperature=0)
+    assert greedy == sample(model, vocab, "ab", 20, temperature=0, seed=5)
+    assert sample(model, vocab, "ab", 20, temperature=1.0, seed=3) == sample(model, vocab, "ab", 20, 1.0, seed=3)
+    assert len(sample(model, vocab, "a", 7)) == 7
+    with pytest.raises(ValueError, match="prompt"):
+        sample(model, vocab, "", 7)
+    with pytest.raises(ValueError, match="temperature"):
+        sample(model, vocab, "ab", 5, temperature=-1)
+
+
+def test_matched_hidden_sizes_have_about_the_same_parameter_count():
+    target = sum(p.numel() for p in CharModel(103, 64, 128).parameters())
+    for cell in ("rnn", "gru"):
+        h = matched_hidden_size(cell, target, 103)
+        count = sum(p.numel() for p in CharModel(103, 64, h, cell=cell).parameters())
+        one_more = sum(p.numel() for p in CharModel(103, 64, h + 1, cell=cell).parameters())
+        assert abs(count - target) / target < 0.01 and abs(one_more - target) >= abs(count - target)
+
+
+def test_shipped_model_loads_and_scores_what_it_records(split_ids):
+    model, meta = load_shipped()
+    _, val_ids = split_ids
+    assert SHIPPED_WEIGHTS.stat().st_size <= 5 * 1024 * 1024
+    assert {k: v for k, v in meta["architecture"].items() if k != "dropout"} == {
+        "cell": "lstm",
+        "vocab_size": 103,
+        "embedding_dim": 64,
+        "hidden_size": 256,
+    }
+    slice_check = meta["slice_check"]
+    got = bits_per_char(model, val_ids[: slice_check["validation_chars"]], num_streams=slice_check["num_streams"])
+    assert abs(got - slice_check["bits_per_char"]) < 0.01
+    assert abs(bits_per_char(model, val_ids) - meta["validation_bits_per_char"]) < 0.01
+    log = load_training_log()
+    assert min(log["val_bpc"]) == pytest.approx(meta["validation_bits_per_char"], abs=1e-5)
+
+
+def _copy_shipped(tmp_path, change):
+    weights, metadata = tmp_path / "w.pt", tmp_path / "m.json"
+    shutil.copy(SHIPPED_WEIGHTS, weights)
+    meta = json.loads(SHIPPED_METADATA.read_text())
+    change(meta)
+    metadata.write_text(json.dumps(meta))
+    return weights, metadata
+
+
+def test_loader_says_what_does_not_match(tmp_path):
+    def other_text(meta):
+        meta["text_sha256"] = "0" * 64
+
+    def other_vocab(meta):
+        meta["vocabulary"] = meta["vocabulary"][:-1]
+
+    def other_size(meta):
+        meta["architecture"]["hidden_size"] = 128
+
+    def other_torch(meta):
+        meta["torch_version"] = "1.0.0"
+
+    for change, words in [(other_text, "text sha256"), (other_vocab, "vocabulary"), (other_size, "do not fit")]:
+        with pytest.raises(ValueError, match=words):
+            load_shipped(*_copy_shipped(tmp_path, change))
+    with pytest.warns(UserWarning, match="torch 1.0.0"):
+        load_shipped(*_copy_shipped(tmp_path, other_torch))
+    with pytest.raises(FileNotFoundError, match="rebuild"):
+        load_shipped(tmp_path / "missing.pt", tmp_path / "m.json")
+
+
+def test_training_tool_runs_a_few_steps_on_a_tiny_slice(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "tools/char_model.py",
+            "train",
+            "--steps",
+            "3",
+            "--slice",
+            "5000",
+            "--eval-every",
+            "2",
+            "--threads",
+            "1",
+            "--no-progress",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((tmp_path / "char_lstm.json").read_text())
+    assert meta["steps_done"] == 3 and meta["training"]["slice"] == 5000
+    assert math.isfinite(meta["validation_bits_per_char"])
+    model, _ = load_shipped(tmp_path / "char_lstm.pt", tmp_path / "char_lstm.json")
+    assert isinstance(model, CharLSTM)
+    assert len((tmp_path / "char_lstm_log.csv").read_text().splitlines()) == 3  # header + evaluations at steps 2, 3
+
+
+def test_rnn_gru_lstm_comparison_over_seeds_reproduces_the_notebooks_counts(split_ids):
+    """Notebook 09 reports, from char_compare.json, that after 150 steps the LSTM is behind both the RNN and the
+    GRU in 3 of 3 seeds. Re-run those seeds with the tool's settings and check the count."""
+    stored = json.loads((DATA_DIR / "char_compare.json").read_text())
+    train_ids, val_ids = split_ids
+    settings = stored["settings"]
+    runs = compare_cells(
+        train_ids,
+        val_ids[: settings["validation_chars"]],
+        103,
+        seeds=tuple(settings["seeds"]),
+        num_steps=settings["num_steps"],
+        progress=False,
+    )
+    by_seed = {}
+    for run, old in zip(runs, stored["runs"], strict=True):
+        assert (run["cell"], run["seed"], run["parameters"]) == (old["cell"], old["seed"], old["parameters"])
+        assert abs(run["val_bpc"] - old["val_bpc"]) < 0.1
+        by_seed.setdefault(run["seed"], {})[run["cell"]] = run["val_bpc"]
+    behind = sum(s["lstm"] > max(s["rnn"], s["gru"]) for s in by_seed.values())
+    assert behind == len(by_seed) == 3
