@@ -132,15 +132,17 @@ def find_pattern(h, units, length, threshold=0.5, stream=None, min_score=0.75, l
     return found
 
 
-def _snippet_html(text, start, length, context=40):
-    """The matched window of ``text`` in yellow with ``context`` characters either side (newlines shown as ↵)."""
+def _snippet_html(text, start, length, context=40, bounds=None):
+    """The matched window of ``text`` in yellow with up to ``context`` characters either side, inside ``bounds``
+    (the ``(first, stop)`` of its stream, so the context never runs into another stream); newlines show as ↵."""
 
     def show(piece):
         return html.escape(piece.replace("\n", "↵"))
 
-    left = text[max(0, start - context) : start]
+    first, stop = bounds if bounds is not None else (0, len(text))
+    left = text[max(first, start - context) : start]
     middle = text[start : start + length]
-    right = text[start + length : start + length + context]
+    right = text[start + length : min(stop, start + length + context)]
     return (
         f"<div style='font-family:monospace;white-space:pre'>{show(left)}"
         f"<span style='background-color:#ffe066'>{show(middle)}</span>{show(right)}</div>"
@@ -251,8 +253,15 @@ class CharExplorer:
         )
         if not matches:
             return head + "The validation text has no other place where at least 75% of them do the same.</p>"
+        stream = np.asarray(ref.stream)
+
+        def bounds(start):
+            where = np.flatnonzero(stream == stream[start])
+            return where[0], where[-1] + 1
+
+        length = last - first + 1
         rows = "".join(
-            f"<li>{score:.0%} of the units: {_snippet_html(ref.text, start, last - first + 1)}</li>"
+            f"<li>{score:.0%} of the units: {_snippet_html(ref.text, start, length, bounds=bounds(start))}</li>"
             for start, score in matches
         )
         return head + "Where they do the same in the validation text:</p><ul>" + rows + "</ul>"

@@ -138,3 +138,12 @@ def test_find_pattern_finds_planted_repeats_and_respects_streams():
     assert 98 not in [s for s, _ in find_pattern(h, [0, 2], 4, stream=stream)]
     assert find_pattern(h, [], 4) == []
     assert find_pattern(np.random.default_rng(0).normal(size=(200, 5)) * 0.1, [0, 1], 4) == []
+
+
+
+def test_match_snippets_stay_inside_their_stream():
+    from lstm_helpers.char_explorer import _snippet_html
+
+    page = _snippet_html("QQQQQabcdeZZZZZ", 6, 2, context=10, bounds=(5, 10))  # stream 'abcde' at 5..9
+    assert "Q" not in page and "Z" not in page and ">bc<" in page and ">a<" in page and ">de<" in page
+    assert "↵" in _snippet_html("a\nb", 0, 1)
