@@ -164,3 +164,25 @@ def test_clamping_the_step_unit_barely_matters_to_the_trained_model():
             H[:, unit] = H[:, unit].mean()
             after = np.abs(result.scaler.inverse(result.model.linear(H).squeeze(-1)).numpy() - between_y).mean()
         assert after - before < 0.15, (seed, unit, before, after)
+
+
+def test_clamping_the_controls_step_unit_depends_on_the_seed():
+    """Notebook 08: in the untrained control (least-squares read-out), clamping the most step-like unit raises the
+    mean 'between' error by more than 0.5 for 2 of seeds 0-4 and by less than 0.15 for the other 3."""
+    from lstm_helpers.arithmetic import course_training_data, evaluation_sets, untrained_readout
+
+    X, y, _ = course_training_data()
+    between_X, between_y = evaluation_sets(X, y)["between"]
+    steps = torch.tensor(between_X[:, 1] - between_X[:, 0])
+    increases = []
+    for seed in range(5):
+        model, scaler = untrained_readout(X, y, seed=seed)
+        H = trace_model(model, between_X, scaler).h[:, -1]  # (200, hidden_size)
+        Hc, sc = H.double() - H.double().mean(0), steps - steps.mean()
+        unit = int(((Hc * sc[:, None]).sum(0) / torch.sqrt((Hc**2).sum(0) * (sc**2).sum())).abs().argmax())
+        with torch.no_grad():
+            before = np.abs(scaler.inverse(model.linear(H).squeeze(-1)).numpy() - between_y).mean()
+            H[:, unit] = H[:, unit].mean()
+            after = np.abs(scaler.inverse(model.linear(H).squeeze(-1)).numpy() - between_y).mean()
+        increases.append(after - before)
+    assert sum(d > 0.5 for d in increases) == 2 and sum(d < 0.15 for d in increases) == 3, increases
