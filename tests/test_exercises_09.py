@@ -9,59 +9,55 @@ from lstm_helpers.exercises import grade, list_exercises
 
 
 def test_notebook_09_has_three_exercises():
-    assert list_exercises("09") == ["09.bits_per_char", "09.temperature", "09.greedy"]
+    assert list_exercises("09") == ["09.bits_from_logits", "09.hot_limit", "09.greedy"]
 
 
-def test_bits_per_char_correct_as_float_or_tensor():
-    assert grade("09.bits_per_char", lambda p: -torch.log2(p).mean().item()).correct
-    assert grade("09.bits_per_char", lambda p: -torch.log2(p).mean()).correct
-    assert grade("09.bits_per_char", lambda p: (-torch.log(p)).mean() / math.log(2)).correct
+def _bits(logits, targets):
+    return -torch.log_softmax(logits, -1)[torch.arange(len(targets)), targets].mean() / math.log(2)
+
+
+def test_bits_from_logits_correct_as_float_or_tensor():
+    assert grade("09.bits_from_logits", lambda z, t: _bits(z, t).item()).correct
+    assert grade("09.bits_from_logits", _bits).correct
+    via_torch = lambda z, t: torch.nn.functional.cross_entropy(z, t) / math.log(2)  # noqa: E731
+    assert grade("09.bits_from_logits", via_torch).correct
 
 
 @pytest.mark.parametrize(
     "fn, words",
     [
-        (lambda p: -torch.log(p).mean(), "nats"),
-        (lambda p: -torch.log2(p).sum(), "total"),
-        (lambda p: torch.log2(p).mean(), "sign"),
-        (lambda p: 2 ** (-torch.log2(p).mean()), "perplexity"),
-        (lambda p: -math.log2(p.mean()), "average probability"),
-        (lambda p: -torch.log2(p), "not one number"),
-        (lambda p: 1.0, "Not the average"),
+        (lambda z, t: _bits(z, t) * math.log(2), "nats"),
+        (lambda z, t: _bits(z, t) * len(t), "total"),
+        (lambda z, t: -_bits(z, t), "sign"),
+        (lambda z, t: 2 ** _bits(z, t), "perplexity"),
+        (lambda z, t: -z[torch.arange(len(t)), t].mean() / math.log(2), "raw logits"),
+        (lambda z, t: -torch.log_softmax(z, -1)[torch.arange(len(t)), t] / math.log(2), "not one number"),
+        (lambda z, t: 1.0, "Not the average"),
     ],
 )
-def test_bits_per_char_mistakes(fn, words):
-    feedback = grade("09.bits_per_char", fn)
+def test_bits_from_logits_mistakes(fn, words):
+    feedback = grade("09.bits_from_logits", fn)
     assert feedback.status == "wrong" and words in feedback.message
 
 
-def test_bits_per_char_forgotten_return_and_stub():
-    def bits_per_char_by_hand(p_correct):
-        -torch.log2(p_correct).mean()
+def test_bits_from_logits_forgotten_return_and_stub():
+    def bits_per_char_from_logits(logits, targets):
+        _bits(logits, targets)
 
-    assert "return" in grade("09.bits_per_char", bits_per_char_by_hand).message
+    assert "return" in grade("09.bits_from_logits", bits_per_char_from_logits).message
 
-    def stub(p_correct): ...
+    def stub(logits, targets): ...
 
-    assert grade("09.bits_per_char", stub).status == "not attempted"
+    assert grade("09.bits_from_logits", stub).status == "not attempted"
 
 
-def test_temperature_correct_and_mistakes():
-    assert grade("09.temperature", lambda z, t: torch.softmax(z / t, dim=-1)).correct
-    for fn, words in [
-        (lambda z, t: torch.softmax(z * t, dim=-1), "multiplied"),
-        (lambda z, t: torch.softmax(z, dim=-1), "ignore the temperature"),
-        (lambda z, t: torch.log_softmax(z / t, dim=-1), "log-probabilities"),
-        (lambda z, t: torch.exp(z / t), "add up to 1"),
-        (lambda z, t: z[:3], "shape"),
-    ]:
-        feedback = grade("09.temperature", fn)
+def test_hot_limit():
+    assert grade("09.hot_limit", 103).correct
+    assert grade("09.hot_limit", ...).status == "not attempted"
+    for answer, words in [(math.log2(103), "bits"), (1, "T -> 0"), (0, "never below 1"), (50, "not the limit")]:
+        feedback = grade("09.hot_limit", answer)
         assert feedback.status == "wrong" and words in feedback.message, feedback
-
-    def temperature_probs(logits, temperature): ...
-
-    assert grade("09.temperature", temperature_probs).status == "not attempted"
-    assert grade("09.temperature", torch.ones(3)).status == "wrong"
+    assert grade("09.hot_limit", "103").status == "wrong"
 
 
 def _greedy(model, vocab, prompt, num_chars, with_prompt=False, draw=False):

@@ -8,10 +8,9 @@ from ..char_data import Vocabulary
 from ..char_model import CharLSTM, sample
 from ._framework import (
     _NOT_ATTEMPTED,
-    _close,
-    _diagnose,
     _run_learner_function,
     as_number,
+    compare_number,
     correct,
     exercise,
     is_stub,
@@ -22,123 +21,112 @@ from ._framework import (
 
 
 @exercise(
-    "09.bits_per_char",
-    "Bits per character by hand",
+    "09.bits_from_logits",
+    "Bits per character from a model's logits",
     hints=(
-        "Each prediction costs -log(p) of the probability given to the character that really came next; "
-        "average those costs over the characters.",
-        "Bits mean logarithms to base 2: torch.log2, or the natural log divided by math.log(2).",
-        "The formula: bits/char = mean over t of -log2(p_t).",
+        "Turn each row of logits into log-probabilities, pick the one of the character that really came next, "
+        "and average the costs.",
+        "torch.log_softmax(logits, dim=-1) gives natural-log probabilities; index them with "
+        "[torch.arange(len(targets)), targets]; nats become bits when divided by math.log(2).",
+        "The formula: bits/char = -mean_t log_softmax(logits)[t, targets[t]] / ln 2.",
     ),
     solution="""
+import math
+
 import torch
 
-def bits_per_char_by_hand(p_correct):
-    return -torch.log2(p_correct).mean().item()
+def bits_per_char_from_logits(logits, targets):
+    log_probs = torch.log_softmax(logits, dim=-1)  # (num_chars, vocab_size)
+    nats = -log_probs[torch.arange(len(targets)), targets].mean()
+    return (nats / math.log(2)).item()
 """,
-    answer="bits_per_char_by_hand",
+    answer="bits_per_char_from_logits",
 )
-def _grade_bits_per_char(fn):
+def _grade_bits_from_logits(fn):
     gen = torch.Generator().manual_seed(9)
-    p = torch.rand(11, generator=gen, dtype=torch.float64) * 0.9 + 0.05  # (num_chars,)
+    logits = torch.randn(13, 6, generator=gen, dtype=torch.float64) * 2  # (num_chars, vocab_size)
+    targets = torch.randint(0, 6, (13,), generator=gen)  # (num_chars,)
     got, problem = _run_learner_function(
-        fn, "09.bits_per_char", "bits_per_char_by_hand", (p,), "p_correct is 1-D: one probability per character."
+        fn,
+        "09.bits_from_logits",
+        "bits_per_char_from_logits",
+        (logits, targets),
+        "logits is (num_chars, vocab_size) and targets is (num_chars,): one row of scores per character.",
     )
     if problem:
         return problem
     number = as_number(got)
     if number is None:
         return wrong(
-            f"bits_per_char_by_hand(...) returned {type(got).__name__}, not one number.",
+            f"bits_per_char_from_logits(...) returned {type(got).__name__}, not one number.",
             "Average over the characters so that one number comes out (.mean(), then .item()).",
         )
-    bits = -torch.log2(p)
-    expected = bits.mean().item()
+    rows = torch.arange(len(targets))
+    log_probs = torch.log_softmax(logits, dim=-1)
+    nats = -log_probs[rows, targets]  # (num_chars,)
+    expected = (nats.mean() / math.log(2)).item()
     mistakes = [
         (
-            (-torch.log(p)).mean().item(),
+            nats.mean().item(),
             "That is the cross-entropy in nats (natural logarithm).",
-            "Convert nats to bits: divide by math.log(2), or use torch.log2.",
+            "Convert nats to bits: divide by math.log(2).",
         ),
         (
-            bits.sum().item(),
+            (nats.sum() / math.log(2)).item(),
             "That is the total over all characters, not the average per character.",
             "Divide by the number of characters (or use .mean()).",
         ),
-        (-expected, "The sign is flipped: log2 of a probability is negative.", "Bits are -log2(p), a positive cost."),
+        (-expected, "The sign is flipped: the log of a probability is negative.", "The cost is -log p, positive."),
         (2**expected, "That is the perplexity (2 to the power of the bits).", "Stop one step earlier."),
         (
-            -math.log2(p.mean().item()),
-            "You took the log of the average probability.",
-            "Take -log2 of each probability first, then average.",
+            (-logits[rows, targets]).mean().item() / math.log(2),
+            "You used the raw logits as log-probabilities.",
+            "Logits are unnormalised: apply log_softmax over the characters first.",
         ),
     ]
     for value, message, hint in mistakes:
         if math.isclose(number, value, rel_tol=1e-6):
             return wrong(message, hint)
     if math.isclose(number, expected, rel_tol=1e-6):
-        return correct("Average surprise in bits: the score every language model in this notebook is given.")
-    return wrong("Not the average bits per character yet.", "Compute -log2 of each probability, then average.")
+        return correct("Average surprise in bits: the score of every model in this notebook.")
+    return wrong(
+        "Not the average bits per character yet.",
+        "For each row, take the log-probability of that row's target (not of the most likely character), then average.",
+    )
 
 
 @exercise(
-    "09.temperature",
-    "Probabilities at a temperature",
+    "09.hot_limit",
+    "Predict: a very high temperature",
     hints=(
-        "The temperature rescales the logits before they are turned into probabilities.",
-        "Divide (not multiply) the logits by the temperature, then apply softmax over the characters.",
-        "The formula: p = softmax(logits / temperature), e.g. torch.softmax(logits / temperature, dim=-1).",
+        "As T grows, logits / T shrinks towards 0 for every character. What does softmax do with equal scores?",
+        "Equal scores give equal probabilities. Perplexity counts how many equally likely choices that is.",
+        "Softmax of equal scores is uniform over the whole vocabulary, so the perplexity is the vocabulary size.",
     ),
     solution="""
-import torch
+from lstm_helpers.char_data import load_vocabulary
 
-def temperature_probs(logits, temperature):
-    return torch.softmax(logits / temperature, dim=-1)
+answer = len(load_vocabulary())  # T -> infinity: every character equally likely, perplexity = vocabulary size
 """,
-    answer="temperature_probs",
 )
-def _grade_temperature(fn):
-    if not callable(fn):
-        return pass_the_function(fn, "09.temperature")
-    if is_stub(fn):
-        return _NOT_ATTEMPTED
-    gen = torch.Generator().manual_seed(90)
-    logits = torch.randn(7, generator=gen) * 2  # (vocab_size,)
-    for temperature in (0.5, 2.5):
-        got, problem = _run_learner_function(
-            lambda z, fn=fn, t=temperature: fn(z, t),
-            "09.temperature",
-            "temperature_probs",
-            (logits,),
-            "logits is 1-D (one score per character); return one probability per character.",
+def _grade_hot_limit(answer):
+    number = as_number(answer)
+    if number is None:
+        return compare_number(answer, 103, "your perplexity")
+    if math.isclose(number, math.log2(103), rel_tol=1e-3):
+        return wrong("That is the uniform model in bits per character.", "Perplexity is 2 to the power of the bits.")
+    if math.isclose(number, 1):
+        return wrong(
+            "A perplexity of 1 is the other limit, T -> 0: one certain character.",
+            "A very high temperature flattens the distribution instead.",
         )
-        if problem:
-            return problem
-        expected = torch.softmax(logits / temperature, dim=-1)
-        if _close(got, expected):
-            continue
-        mistakes = [
-            (
-                torch.softmax(logits * temperature, dim=-1),
-                "You multiplied the logits by the temperature.",
-                "Divide by it: a high temperature should flatten the distribution.",
-            ),
-            (
-                torch.softmax(logits, dim=-1),
-                f"At temperature {temperature} your probabilities ignore the temperature.",
-                "Use the temperature argument on the logits.",
-            ),
-            (
-                torch.log_softmax(logits / temperature, dim=-1),
-                "Those are log-probabilities (negative numbers).",
-                "Use softmax, not log_softmax.",
-            ),
-            (torch.exp(logits / temperature), "Those do not add up to 1.", "Normalise: softmax divides by the sum."),
-        ]
-        feedback = _diagnose(got, expected, mistakes, f"temperature_probs(logits, {temperature})")
-        if not feedback.correct:
-            return feedback
-    return correct("Dividing by T < 1 stretches the gaps between logits (sharper); T > 1 shrinks them (flatter).")
+    if number == 0:
+        return wrong(
+            "Perplexity is never below 1: at least one character is possible.", "Think of a flat distribution."
+        )
+    if math.isclose(number, 103):
+        return correct("Dividing by a huge T makes every logit about 0: all 103 characters equally likely, noise.")
+    return wrong(f"{number:g} is not the limit.", "Take T to infinity in softmax(logits / T) and count the choices.")
 
 
 def _tiny_model():
