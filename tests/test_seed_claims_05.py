@@ -1,4 +1,4 @@
-"""Notebook 05's claims about seeds, rerun: the memory-task sweep over seeds 0-4 (about 40 s on one thread).
+"""Notebook 05's claims about seeds, rerun: the memory-task sweep over seeds 0-4 (40-80 s on one thread).
 
 Every "N of 5 seeds" sentence in notebook 05 is asserted here on a fresh run of ``run_memory_sweep`` (the same
 setups, delays, step budgets and seeds as the stored ``lstm_helpers/data/memory_sweep.json``). Training is chaotic:
@@ -19,6 +19,8 @@ from lstm_helpers.memory_task import (
     run_memory_sweep,
     solved_counts,
 )
+
+pytestmark = pytest.mark.slow  # one module-wide rerun of the 105 training runs; CI runs it, -m "not slow" skips it
 
 
 @pytest.fixture(scope="module")
