@@ -44,6 +44,7 @@ def test_solution_and_hints(key, capsys):
         (500, "wrong", "INSIDE"),
         (797, "wrong", "in all"),
         (0, "wrong", "inside each sequence"),
+        (99, "wrong", "boundaries between sequences"),
         (123, "wrong", "not right"),
         ("297", "wrong", "number"),
         (..., "not attempted", "Replace"),
@@ -137,6 +138,7 @@ def test_windows_inside(fn, status, words):
         (7.5, "wrong", "not right"),
         (7, "wrong", "x4 + x3"),
         (12, "wrong", "sign of x3"),
+        (-1, "wrong", "doubles the LAST input"),
         (..., "not attempted", "Replace"),
     ],
 )

@@ -88,6 +88,7 @@ def test_peephole_params():
     assert "candidate g" in grade("11.peephole_params", 200).message
     assert "full hidden_size × hidden_size" in grade("11.peephole_params", 7500).message
     assert "one gate's" in grade("11.peephole_params", 50).message
+    assert "output gate has one too" in grade("11.peephole_params", 100).message
     assert "factor of 2" in grade("11.peephole_params", 300).message
 
 

@@ -40,6 +40,7 @@ def _grade_crossing_windows(answer):
         500: "500 is the number of windows that stay INSIDE a sequence (5 per sequence). Count the others.",
         797: "797 is the number of windows in all. Some of them stay inside one sequence.",
         0: "0 would be true for windows cut inside each sequence; here they slide over the joined list.",
+        99: "99 is the number of boundaries between sequences, but more than one window crosses each boundary.",
     }
     hint = "Windows in all: 100 * 8 - 3. Inside one sequence: 8 - 3 start positions per sequence."
     return _grade_count(answer, 297, known, hint, "the number of crossing windows")
@@ -212,6 +213,7 @@ def _grade_linear_prediction(answer):
         3: "3 is the step. Add it to the last input.",
         7: "7 is x4 + x3. The rule is 2 * x4 - x3: subtract the input before the last.",
         12: "12 is 2 * x4 + x3: check the sign of x3 in the rule 2 * x4 - x3.",
+        -1: "-1 is 2 * x3 - x4: the rule doubles the LAST input, x4, and subtracts the one before it.",
     }
     hint = "Next = last + (last - previous), the rule the least-squares fit recovers."
     if _whole_number(answer) in known:

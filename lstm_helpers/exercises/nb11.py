@@ -135,6 +135,7 @@ def _grade_peephole_params(answer):
         3 * 50 * 50: full,
         4 * 50 * 50: full,
         50: "That is one gate's peephole vector; each of f, i and o has its own.",
+        2 * 50: "That is two gates' peepholes; the output gate has one too (it looks at the new c_t).",
     }
     hint = "One weight per unit for each gate that looks at the cell."
     return _grade_count(answer, 3 * 50, mistakes, hint, "the number of peephole parameters")
