@@ -32,6 +32,7 @@ def one_too_many(f, k):
     [
         (first_k, "FIRST k"),  # counting from the start of the sequence instead of from the loss
         (one_too_many, "one too many"),
+        (lambda f, k: f[-(k + 1) : -1].prod(dim=0), "one step too early"),  # 1-based slicing: f_{T-k} ... f_{T-1}
         (lambda f, k: f[-k:].sum(dim=0), "added"),
         (lambda f, k: f[-1] ** k, "power k"),
         (lambda f, k: f[-k:].prod(), "one number"),
@@ -90,6 +91,22 @@ def without_no_grad(lstm, value):
     lstm.bias_ih_l0[H : 2 * H] = value
 
 
+def only_bias_ih(lstm, value):
+    H = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih_l0[H : 2 * H] = value  # bias_hh_l0 keeps its random values
+
+
+def candidate_rows(lstm, value):
+    H = lstm.hidden_size
+    rows(lstm, 2 * H, 3 * H, value)
+
+
+def output_gate_rows(lstm, value):
+    H = lstm.hidden_size
+    rows(lstm, 3 * H, 4 * H, value)
+
+
 def not_done(lstm, value): ...
 
 
@@ -106,6 +123,9 @@ def test_forget_bias_correct():
         (every_gate, "also changed"),
         (forget_and_input, "also changed the input gate"),
         (without_no_grad, "in place"),
+        (only_bias_ih, "PyTorch adds bias_hh_l0"),
+        (candidate_rows, "candidate g"),
+        (output_gate_rows, "output gate o"),
     ],
 )
 def test_forget_bias_wrong(fn, words):

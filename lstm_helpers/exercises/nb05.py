@@ -64,6 +64,13 @@ def _grade_cell_path_gain(cell_path_gain):
                 "Row t-1 of f holds f_t, so the gates between c_{T-k} and c_T are the last k rows: f[-k:].",
             ),
             (
+                f[-(k + 1) : -1].prod(dim=0) if k < len(f) else torch.full_like(f[0], math.nan),  # never close
+                f"For k = {k} you multiplied k gates, but one step too early: you left out the last row, f_T, and "
+                "took f_{T-k} instead.",
+                "Row t-1 of f holds f_t (code counts from 0), so f_T is the last row, and the k gates between c_{T-k} "
+                "and c_T are f_{T-k+1} ... f_T.",
+            ),
+            (
                 f[-(k + 1) :].prod(dim=0) if k < len(f) else f.prod(dim=0) * f[0],
                 f"For k = {k} you multiplied k + 1 forget gates: one too many.",
                 "Going from c_{T-k} to c_T crosses k steps, so k gates: f_{T-k+1} ... f_T.",
@@ -104,14 +111,28 @@ def _grade_forget_bias_result(lstm, before, value):
             "You set rows 0:H, which belong to the input gate i, not the forget gate.",
             "PyTorch packs the gates in the order i, f, g, o: the forget gate is rows H:2H.",
         )
+    for name in ("candidate g (rows 2H:3H)", "output gate o (rows 3H:4H)"):
+        if set_to[name] and not set_to[forget]:
+            return wrong(
+                f"You set the {name}, not the forget gate.",
+                "PyTorch packs the gates in the order i, f, g, o: the forget gate is the second block.",
+            )
     if torch.allclose(total[gates[forget]], torch.full((H,), 2 * value)):
         return wrong(
             f"The forget-gate bias now sums to {2 * value:g}: you set it in both bias_ih_l0 and bias_hh_l0.",
             "PyTorch adds the two biases; put the value in one and 0 in the other.",
         )
-    if not set_to[forget]:
+    ih_forget = lstm.bias_ih_l0.detach()[gates[forget]]
+    if torch.allclose(ih_forget, torch.full((H,), value)) and not set_to[forget]:
         return wrong(
-            f"bias_ih_l0 + bias_hh_l0 in rows H:2H is {total[gates[forget]][:3].tolist()}..., not {value:g}.",
+            f"bias_ih_l0 holds {value:g} in the forget rows, but PyTorch adds bias_hh_l0, whose forget rows still "
+            "hold their random starting values.",
+            "The gate sees the sum of the two biases: make the other one contribute nothing there.",
+        )
+    if not set_to[forget]:
+        first = [round(v, 3) for v in total[gates[forget]][:3].tolist()]
+        return wrong(
+            f"bias_ih_l0 + bias_hh_l0 in rows H:2H is {first}..., not {value:g}.",
             "Gate order i, f, g, o: the forget gate is rows H:2*H of both bias vectors, and their sum must "
             "equal the value. Change them inside torch.no_grad().",
         )
