@@ -104,7 +104,15 @@ def test_steps_to_vanish_correct():
 
 
 @pytest.mark.parametrize(
-    "answer, words", [(131, "still just above"), (6, "factors of 10"), (131.1, "whole number"), (10, "not right")]
+    "answer, words",
+    [
+        (131, "still just above"),
+        (6, "factors of 10"),
+        (131.1, "whole number"),
+        (10, "still above 1e-6"),
+        (140, "fewer steps already"),
+        (-5, "not right"),
+    ],
 )
 def test_steps_to_vanish_wrong(answer, words):
     feedback = grade("02.steps_to_vanish", answer)

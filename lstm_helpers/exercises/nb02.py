@@ -154,4 +154,12 @@ def _grade_steps_to_vanish(answer):
         )
     if number == 132:
         return correct("0.9**132 ≈ 9.1e-7. Even a weight of 0.9 loses six orders of magnitude in about 130 steps.")
+    if 0 < number <= 10_000:
+        ratio = 0.9**number
+        if ratio >= 1e-6:
+            return wrong(f"After {number} steps 0.9**{number} ≈ {ratio:.2g}: still above 1e-6.", "Go further back.")
+        return wrong(
+            f"After {number} steps 0.9**{number} ≈ {ratio:.2g} is below 1e-6, but fewer steps already get there.",
+            "Find the smallest k with 0.9**k < 1e-6: solve k log(0.9) < log(1e-6) for k.",
+        )
     return compare_number(number, 132, "the number of steps")
