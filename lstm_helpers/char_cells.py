@@ -501,13 +501,13 @@ def run_clamped(model, ids, clamp_mask=None, clamp_values=None):
         raise ValueError(f"clamp_mask and clamp_values must both be (batch, 2 * hidden_size) = {(batch, 2 * H)}.")
     x = embedding(ids)  # (batch, seq_len, embedding_dim)
     h = c = torch.zeros(batch, H)
-    hs = []
+    log_p = torch.empty(batch, ids.shape[1], readout.out_features)
     for t in range(ids.shape[1]):
         step = lstm_step(x[:, t], h, c, weights)
         c = torch.where(clamp_mask[:, :H], clamp_values[:, :H], step.c)  # (batch, hidden_size)
         h = torch.where(clamp_mask[:, H:], clamp_values[:, H:], step.o * torch.tanh(c))
-        hs.append(h)
-    return torch.log_softmax(readout(torch.stack(hs, dim=1)), dim=-1)  # (batch, seq_len, vocab_size)
+        log_p[:, t] = torch.log_softmax(readout(h), dim=-1)  # read out step by step: no stack of every h
+    return log_p  # (batch, seq_len, vocab_size)
 
 
 class ClampRun(NamedTuple):
