@@ -190,3 +190,11 @@ def test_every_exercise_has_escalating_hints_and_a_solution_that_passes(key):
     namespace = {}
     exec(ex.solution, namespace)
     assert grade(key, namespace[ex.answer_name]).correct
+
+
+@pytest.mark.parametrize("key", ["05.cell_path_gain", "05.forget_bias"])
+def test_hints_give_the_formula_not_the_solution_code(key):
+    ex = _REGISTRY[key]
+    code = [line.split("#")[0].strip() for line in ex.solution.splitlines()]
+    code = [line for line in code if len(line) > 20 and not line.startswith(("def ", "import ", "with "))]
+    assert code and not any(line in hint for line in code for hint in ex.hints), "solution() is for the code"

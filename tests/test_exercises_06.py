@@ -256,3 +256,10 @@ def test_check_cost_accepts_equivalent_numbers():
     assert grade("06.check_cost", 768.0).correct
     assert grade("06.check_cost", torch.tensor(768)).correct
     assert grade("06.check_cost", ...).status == "not attempted"
+
+
+def test_output_gate_hints_give_the_formulas_not_the_solution_code():
+    ex = _framework._REGISTRY["06.output_gate_backward"]
+    code = [line.split("#")[0].strip() for line in ex.solution.splitlines()]
+    code = [line for line in code if len(line) > 12 and not line.startswith(("def ", "import ", "return "))]
+    assert code and not any(line in hint for line in code for hint in ex.hints), "solution() is for the code"

@@ -29,7 +29,8 @@ from ._framework import (
         "lie between c_{T-k} and c_T?",
         "They are f_{T-k+1}, ..., f_T: the LAST k rows of f (row t-1 holds f_t, because code counts from 0). "
         "Multiply them together along the time dimension, keeping one number per unit.",
-        "return f[-k:].prod(dim=0)  # (hidden_size,): the product of the last k forget gates",
+        "The formula: ∂c_T/∂c_{T-k} = f_{T-k+1} ⊙ ... ⊙ f_T, the element-wise product of the last k rows of f, "
+        "taken along the time dimension (dim 0).",
     ),
     solution="""
 def cell_path_gain(f, k):
@@ -153,7 +154,8 @@ def _grade_forget_bias_result(lstm, before, value):
         "i, f, g, o. Which rows belong to f?",
         "The forget gate is rows H:2*H (H = lstm.hidden_size) of bias_ih_l0 and of bias_hh_l0, and PyTorch adds "
         "the two vectors: put the value in one and 0 in the other.",
-        "Inside `with torch.no_grad():` write lstm.bias_ih_l0[H:2*H] = value and lstm.bias_hh_l0[H:2*H] = 0.0.",
+        "The recipe: inside `with torch.no_grad():`, assign value to rows H:2*H of bias_ih_l0 and 0 to the same rows "
+        "of bias_hh_l0 (slice assignment changes a parameter in place).",
     ),
     solution="""
 import torch

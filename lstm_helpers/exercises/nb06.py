@@ -68,8 +68,9 @@ def _output_gate_inputs():
         "First the gradient at the gate's pre-activation: δo_t = δh_t ⊙ tanh(c_t), then multiply by σ' = o(1 − o). "
         "The weight gradient is an outer product with z = [h_{t-1}, x_t], summed over the batch; the bias gradient "
         "is that same quantity summed over the batch.",
-        "da_o = dh * torch.tanh(c) * o * (1 - o); dW_o = da_o.T @ z; db_o = da_o.sum(0); "
-        "dc = dh * o * (1 - torch.tanh(c) ** 2).",
+        "The formulas: δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t); ∂L/∂W_o = Σ over the batch of δa_o zᵀ (one "
+        "(hidden_size, batch) @ (batch, width) product); ∂L/∂b_o = Σ over the batch of δa_o; and the part into the "
+        "cell, δh_t ⊙ o_t ⊙ (1 − tanh²(c_t)).",
     ),
     solution="""
 import torch
