@@ -87,10 +87,10 @@ CASES = [
     ("10.since_space", crashes, "wrong", "TypeError"),
     ("10.since_space", [1, 2, 0], "wrong", "function itself"),
     ("10.since_space", ..., "not attempted", ""),
-    ("10.judge_cell", "b", "correct", "untrained twin"),
+    ("10.judge_cell", "b", "correct", "shifted feature by only 0.11"),
     ("10.judge_cell", "(B)", "correct", ""),
-    ("10.judge_cell", "a", "wrong", "alone is not the test"),
-    ("10.judge_cell", "c", "wrong", "must beat both"),
+    ("10.judge_cell", "a", "wrong", "must beat both"),
+    ("10.judge_cell", "c", "wrong", "alone is not the test"),
     ("10.judge_cell", "yes", "wrong", "one letter"),
     ("10.judge_cell", 2, "wrong", "one letter"),
 ]

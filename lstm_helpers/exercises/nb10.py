@@ -240,10 +240,10 @@ def _grade_pick_and_score(pick_and_score):
     "Judge a cell against its controls",
     hints=(
         "The rule: the held-out |r| must beat BOTH controls by more than 0.15.",
-        "Compute 0.70 minus the larger control.",
+        "Subtract the larger of the two controls from 0.52.",
     ),
     solution='''
-answer = "b"  # 0.70 - 0.65 = 0.05 < 0.15: the untrained twin does nearly as well, so training did not make it
+answer = "b"  # 0.52 - 0.41 = 0.11 < 0.15: a feature shifted off the text scores almost as well, so it proves little
 ''',
 )
 def _grade_judge_cell(answer):
@@ -252,9 +252,9 @@ def _grade_judge_cell(answer):
         return wrong(f"Answer with one letter, 'a', 'b' or 'c', but got {answer!r}.", "Write e.g. answer = 'a'.")
     if choice == "b":
         return correct(
-            "0.70 beats the untrained twin by only 0.05: random weights fed the same characters nearly track it "
-            "too, so the correlation says little about what training built."
+            "0.52 beats the shifted feature by only 0.11: a few long, rare spans make chance correlations high, "
+            "so this |r| is within what a feature that no longer lines up with the text reaches."
         )
     if choice == "a":
-        return wrong("A strong correlation alone is not the test.", "Compare it with both controls.")
-    return wrong("It beats one control, but a cell must beat both.", "Look at the untrained twin's score.")
+        return wrong("It beats one control by far, but a cell must beat both.", "Look at the shifted control.")
+    return wrong("A correlation above 0.5 alone is not the test.", "Compare it with both controls.")
