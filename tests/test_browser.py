@@ -203,8 +203,41 @@ def test_08_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
         check_time_explorer(page)
 
 
+@for_notebook("10_inside_the_character_model.ipynb")
+def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
+    with notebook_page(lab, "10_inside_the_character_model.ipynb") as page:
+        text = page.locator(".char-explorer-text")
+        text.scroll_into_view_if_needed()
+        expect(text).to_be_visible()
+        trace = page.locator("img.char-explorer-trace")
+        heading_before, trace_before = text.inner_text(), figure_source(trace)
+
+        nudge_slider(slider_labelled(page, "unit"))  # another cell: new colours, new trace
+
+        expect(text).not_to_have_text(heading_before)
+        wait_for_new_figure(page, trace, trace_before)
+
+        box = page.locator(".char-explorer-input textarea")
+        read = page.locator(".char-explorer-read")
+        message = page.locator(".char-explorer-message")
+        box.fill("naïve")  # ï is not in the model's vocabulary: a short message, never a traceback
+        read.click()
+        expect(message).to_contain_text("not in the model")
+        box.fill('x = "a" (b)')  # the explorer keeps working afterwards
+        read.click()
+        expect(text).to_contain_text("your text")
+        expect(message).to_have_text("")
+        assert_no_error_shown(page.locator(".char-explorer-out"))
+
+
 # Notebooks whose stored outputs include widgets: opened WITHOUT running, they must show pictures and notes.
-WIDGET_NOTEBOOKS = ("00_start_here.ipynb", "02_vanishing_gradients.ipynb", "04_gate_explorer.ipynb")
+WIDGET_NOTEBOOKS = (
+    "00_start_here.ipynb",
+    "02_vanishing_gradients.ipynb",
+    "04_gate_explorer.ipynb",
+    "08_inside_the_trained_lstm.ipynb",
+    "10_inside_the_character_model.ipynb",
+)
 WIDGET_REPR = re.compile(r"\b(?:VBox|HBox|IntSlider|FloatSlider|interactive|ToggleButtons|Play)\(children=|IntSlider\(")
 
 _OPENED_STATE_JS = """
