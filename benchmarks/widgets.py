@@ -1,4 +1,4 @@
-"""Kernel-side cost of one slider move in the explorers of notebooks 04, 08 and 10 (a benchmark, not a test).
+"""Kernel-side cost of one slider move in the explorers of notebooks 02, 04, 08 and 10 (a benchmark, not a test).
 
     python benchmarks/widgets.py            # 60 moves per explorer
     python benchmarks/widgets.py --moves 200
@@ -36,6 +36,18 @@ def _measure(name, slider, values):
 _results = []
 """
 
+GRADIENT_EXPLORER = r"""
+from lstm_helpers.gradients import GradientExplorer
+gradient_explorer = GradientExplorer(max_len=100)
+scale_slider = widgets.FloatSlider(value=1.0, min=0.25, max=6.0, step=0.25, description="W_hh scale")
+len_slider = widgets.IntSlider(value=60, min=10, max=100, step=5, description="seq_len")
+controls = {"weight_scale": scale_slider, "seq_len": len_slider}
+gradient_out = widgets.interactive_output(gradient_explorer.update, controls)
+display(widgets.VBox([widgets.HBox([scale_slider, len_slider]), gradient_explorer.image, gradient_out]))
+values = [0.25 * (1 + k % 24) for k in range(1, MOVES + 1)]
+_results.append(_measure("02 gradient (W_hh scale slider)", scale_slider, values))
+"""
+
 CELL_EXPLORER = r"""
 from lstm_helpers.explorer import CellExplorer, cell_layout, cell_sliders
 cell_explorer = CellExplorer()
@@ -56,7 +68,7 @@ time_explorer = TimeExplorer(x, run_lstm(x, spike_weights()))
 play, step = time_controls(time_explorer.seq_len)
 time_out = widgets.interactive_output(time_explorer.update, {"t": step})
 display(widgets.VBox([widgets.HBox([play, step]), time_explorer.image, time_out]))
-values = [k % time_explorer.seq_len for k in range(1, MOVES + 1)]
+values = [1 + k % time_explorer.seq_len for k in range(1, MOVES + 1)]  # time steps count from 1
 _results.append(_measure("04 through time (time-step slider)", step, values))
 """
 
@@ -68,7 +80,7 @@ trained = TimeExplorer([2, 4, 6, 8], trace_model(result.model, [2, 4, 6, 8], res
 play, step = time_controls(trained.seq_len)
 trained_out = widgets.interactive_output(trained.update, {"t": step})
 display(widgets.VBox([widgets.HBox([play, step]), trained.image, trained_out]))
-values = [k % trained.seq_len for k in range(1, MOVES + 1)]
+values = [1 + k % trained.seq_len for k in range(1, MOVES + 1)]
 _results.append(_measure("08 trained LSTM (time-step slider)", step, values))
 sequence_explorer = SequenceExplorer(result)
 box = widgets.Text(value="3, 6, 9, 12", continuous_update=False)
@@ -116,7 +128,7 @@ def run(moves):
             captured.append("\n".join(msg["content"]["traceback"]))
 
     try:
-        for code in (SETUP, CELL_EXPLORER, TIME_EXPLORER, TRAINED_EXPLORER, CHAR_EXPLORER):
+        for code in (SETUP, GRADIENT_EXPLORER, CELL_EXPLORER, TIME_EXPLORER, TRAINED_EXPLORER, CHAR_EXPLORER):
             reply = client.execute_interactive(code.replace("MOVES", str(moves)), timeout=600, output_hook=hook)
             if reply["content"]["status"] != "ok":
                 raise RuntimeError("The benchmark code failed in the kernel:\n" + "".join(captured))

@@ -19,7 +19,7 @@ CASES = [
     ("5", "wrong", "should be a number"),
     (23, "wrong", "side by side"),
     (6, "wrong", "not right yet"),
-    (10, "wrong", "factor of 2"),
+    (10, "wrong", "too large by a whole factor"),
 ]
 
 

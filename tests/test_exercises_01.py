@@ -87,7 +87,7 @@ CASES = [
     ("01.rnn_params", 96, "wrong", "one bias"),
     ("01.rnn_params", 88, "wrong", "biases are missing"),
     ("01.rnn_params", 40, "wrong", "recurrent weights"),
-    ("01.rnn_params", 208, "wrong", "factor of 2"),
+    ("01.rnn_params", 208, "wrong", "too large by a whole factor"),
     ("01.rnn_params", "104", "wrong", "should be a number"),
     ("01.rnn_params", 100, "wrong", "not right"),
     ("01.rnn_params", 80, "wrong", "input weights"),

@@ -128,7 +128,7 @@ CASES = [
     ("03.lstm_params", (96, 416), "wrong", "one gate"),
     ("03.lstm_params", (384, 384), "wrong", "two bias vectors"),
     ("03.lstm_params", (384, 448), "wrong", "one bias vector too many"),
-    ("03.lstm_params", (768, 832), "wrong", "factor of 2"),
+    ("03.lstm_params", (768, 832), "wrong", "too large by a whole factor"),
     ("03.lstm_params", 384, "wrong", "second number"),
     ("03.lstm_params", (384, 416, 0), "wrong", "two numbers"),
     ("03.lstm_params", ("384", 416), "wrong", "should be a number"),

@@ -89,7 +89,7 @@ def test_peephole_params():
     assert "full hidden_size × hidden_size" in grade("11.peephole_params", 7500).message
     assert "one gate's" in grade("11.peephole_params", 50).message
     assert "output gate has one too" in grade("11.peephole_params", 100).message
-    assert "factor of 2" in grade("11.peephole_params", 300).message
+    assert "too large by a whole factor" in grade("11.peephole_params", 300).message
 
 
 def test_seed_model_params_readout_bias_forgotten():

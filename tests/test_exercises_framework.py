@@ -11,7 +11,7 @@ def test_warm_up_feedback(capsys):
     none = grade("00.warm_up", None)
     assert none.status == "wrong" and "None" in none.message and "return" in none.hint
     doubled = grade("00.warm_up", 10)
-    assert doubled.status == "wrong" and "factor of 2" in doubled.message
+    assert doubled.status == "wrong" and "too large by a whole factor" in doubled.message
     text = grade("00.warm_up", "five")
     assert text.status == "wrong" and "should be a number" in text.message
     check("00.warm_up", 5)

@@ -236,8 +236,12 @@ def pass_the_function(answer, key):
     )
 
 
-def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9):
-    """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor."""
+def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9, hint="Recompute it step by step."):
+    """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor.
+
+    A wrong answer is never told the right one: not even the factor it is off by (that would give it away), only
+    that it is too large or too small by a whole factor. ``hint`` is the fallback hint for other wrong answers.
+    """
     if as_number(got) is None:
         return wrong(f"{name} should be a number, but it is {type(got).__name__} ({got!r}).", "Write a plain number.")
     got = as_number(got)
@@ -247,11 +251,12 @@ def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9
         ratio = got / expected
         for factor in (2, 3, 4, 0.5, 0.25, 1 / 3):
             if math.isclose(ratio, factor, rel_tol=1e-3):
+                size = "too large" if abs(ratio) > 1 else "too small"
                 return wrong(
-                    f"{name} = {got:g} is off by a factor of {ratio:g}.",
+                    f"{name} = {got:g} is {size} by a whole factor (such as 2, 3 or 4).",
                     "Check what you counted more than once, or left out.",
                 )
-    return wrong(f"{name} = {got:g} is not right yet.", "Recompute it step by step.")
+    return wrong(f"{name} = {got:g} is not right yet.", hint)
 
 
 def compare_tensors(got, expected, name="your result", atol=1e-5, rtol=1e-4):
@@ -335,7 +340,7 @@ def _grade_count(answer, expected, known_mistakes, hint, name):
     number = _whole_number(answer)
     if number in known_mistakes:
         return wrong(known_mistakes[number], hint)
-    return compare_number(answer, expected, name)
+    return compare_number(answer, expected, name, hint=hint)
 
 
 def _whole_number(answer):
