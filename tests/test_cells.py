@@ -1,9 +1,9 @@
 """The scratch RNN and LSTM cells reproduce torch.nn.RNN / torch.nn.LSTM: outputs, final states and gradients."""
 
-import itertools
 
 import pytest
 import torch
+from parity_cases import TOLERANCE, case_id, parity_cases, random_sequence
 from torch import nn
 
 from lstm_helpers.cells import LSTMTrace, init_lstm_weights, init_rnn_weights, lstm_step, rnn_step, run_lstm, run_rnn
@@ -14,30 +14,12 @@ from lstm_helpers.torch_bridge import (
     rnn_weights_from_torch,
 )
 
-TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-10}
-SIZES = [  # (input_size, hidden_size, batch_size, seq_len); batch_size None = unbatched
-    (1, 1, 1, 1),
-    (1, 5, 3, 7),
-    (3, 8, None, 6),
-    (4, 2, 5, 12),
-    (7, 16, 2, 30),
-    (2, 3, None, 1),
-]
-CASES = list(itertools.product(SIZES, [torch.float32, torch.float64], [False, True]))
-
-
-def _ids(case):
-    (inp, hid, batch, seq), dtype, with_state = case
-    return f"in{inp}-h{hid}-b{batch}-t{seq}-{str(dtype)[6:]}-{'h0' if with_state else 'zeros'}"
+CASES = parity_cases()
 
 
 def _inputs(input_size, hidden_size, batch_size, seq_len, dtype, with_state, seed):
-    g = torch.Generator().manual_seed(seed)
-    batch_shape = () if batch_size is None else (batch_size,)
-    x = torch.randn(*batch_shape, seq_len, input_size, generator=g, dtype=dtype)  # (batch, seq_len, input_size)
-    h0 = torch.randn(*batch_shape, hidden_size, generator=g, dtype=dtype) if with_state else None
-    c0 = torch.randn(*batch_shape, hidden_size, generator=g, dtype=dtype) if with_state else None
-    return x, h0, c0
+    x, h0, c0 = random_sequence(input_size, hidden_size, batch_size, seq_len, dtype, seed)
+    return (x, h0, c0) if with_state else (x, None, None)
 
 
 def _torch_state(state, batch_size):
@@ -53,7 +35,7 @@ def _lstm(input_size, hidden_size, dtype, seed):
     return module
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_lstm_matches_torch(case):
     (input_size, hidden_size, batch_size, seq_len), dtype, with_state = case
     lstm = _lstm(input_size, hidden_size, dtype, seed=1)
@@ -68,7 +50,7 @@ def test_lstm_matches_torch(case):
     assert trace.f.shape == trace.i.shape == trace.g.shape == trace.o.shape == trace.c.shape == out.shape
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_rnn_matches_torch(case):
     (input_size, hidden_size, batch_size, seq_len), dtype, with_state = case
     torch.manual_seed(3)

@@ -5,6 +5,8 @@ import itertools
 
 import pytest
 import torch
+from parity_cases import SIZES as PARITY_SIZES
+from parity_cases import TOLERANCE, case_id, parity_cases, random_sequence
 from torch import nn
 
 from lstm_helpers.cells import init_lstm_weights, run_lstm
@@ -21,32 +23,13 @@ from lstm_helpers.variants import (
     run_lstm_stack,
 )
 
-TOLERANCE = {torch.float32: 1e-6, torch.float64: 1e-10}
-SIZES = [  # (input_size, hidden_size, batch_size, seq_len); batch_size None = unbatched
-    (1, 1, 1, 1),
-    (1, 5, 3, 7),
-    (3, 8, None, 6),
-    (4, 2, 5, 12),
-    (7, 16, 2, 30),
-    (2, 3, None, 1),
-    (5, 32, 4, 9),
-]
-CASES = list(itertools.product(SIZES, [torch.float32, torch.float64], [False, True]))
-
-
-def _ids(case):
-    (inp, hid, batch, seq), dtype, with_state = case
-    return f"in{inp}-h{hid}-b{batch}-t{seq}-{str(dtype)[6:]}-{'h0' if with_state else 'zeros'}"
+SIZES = [*PARITY_SIZES, (5, 32, 4, 9)]
+CASES = parity_cases(SIZES)
 
 
 def _x_and_state(input_size, hidden_size, batch_size, seq_len, dtype, num_states, seed):
     """x, and initial states shaped like nn's: (num_states, batch, hidden) or (num_states, hidden) unbatched."""
-    g = torch.Generator().manual_seed(seed)
-    batch_shape = () if batch_size is None else (batch_size,)
-    x = torch.randn(*batch_shape, seq_len, input_size, generator=g, dtype=dtype)  # (batch, seq_len, input_size)
-    h0 = torch.randn(num_states, *batch_shape, hidden_size, generator=g, dtype=dtype)
-    c0 = torch.randn(num_states, *batch_shape, hidden_size, generator=g, dtype=dtype)
-    return x, h0, c0
+    return random_sequence(input_size, hidden_size, batch_size, seq_len, dtype, seed, state_shape=(num_states,))
 
 
 def _gru(input_size, hidden_size, dtype, seed):
@@ -57,7 +40,7 @@ def _gru(input_size, hidden_size, dtype, seed):
     return module
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_gru_matches_torch(case):
     (input_size, hidden_size, batch_size, seq_len), dtype, with_state = case
     gru = _gru(input_size, hidden_size, dtype, seed=1)
