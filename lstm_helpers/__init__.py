@@ -19,7 +19,7 @@ no seeding, no plotting style, no printing.
 | ``training`` | ``train`` (with a progress bar) and ``predict`` | 07 |
 | ``arithmetic`` | tutorial and course recipes, ablation, unseen windows, untrained control | 07, 08 |
 | ``sequence_explorer``, ``parsing`` | the trained model's gates on a typed sequence | 08 |
-| ``char_data`` | the capstone's frozen text, its topic split, the vocabulary | 09 |
+| ``char_data`` | the capstone's frozen text, its topic split, the vocabulary | 09, 10 |
 | ``char_baselines`` | n-gram and compressor baselines in bits per character | 09 |
 | ``char_model`` | the character-level LSTM: training, scoring, sampling, the shipped weights | 09, 10 |
 | ``char_cells``, ``char_explorer`` | features, cell search with controls, probes, interventions, the explorer | 10 |
