@@ -64,3 +64,12 @@ def test_every_exercise_is_checked_in_its_notebook_with_help_on_request(path):
     for key in re.findall(r'check\("(\d\d\.\w+)"', source):
         assert key.startswith(number + "."), f"{path.name}: checks another notebook's exercise {key}"
         assert key in list_exercises(number), f"{path.name}: check({key!r}) has no registered grader"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_stores_the_kernels_language_info(path):
+    """JupyterLab writes the kernel's full language_info into a notebook when it connects; a notebook that stores
+    less opens with the unsaved-changes dot. `tools/course.py refresh` keeps what the kernel reported."""
+    info = json.loads(path.read_text())["metadata"].get("language_info", {})
+    missing = {"name", "version", "mimetype", "codemirror_mode", "pygments_lexer", "file_extension"} - set(info)
+    assert not missing, f"{path.name}: language_info lacks {sorted(missing)}; run tools/course.py refresh"
