@@ -287,7 +287,7 @@ PROFILES = {
     "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
     "sse4": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
 }
-DEFAULT_PROFILES = ("mkl-compatible", "sse4")
+DEFAULT_PROFILES = ("mkl-compatible", "sse4", "avx2")
 HOW_TO_FIX = (
     "The stored output depends on the last bits of floating point, so it differs on other CPUs. Fix the cell "
     "(README, For maintainers, 'Portable outputs'): print a bound that holds everywhere ('< 1e-6', not '3e-08'); "
