@@ -168,12 +168,19 @@ def check(key, answer):
     print(grade(key, answer))
 
 
-def hint(key):
-    """Print the next hint for exercise ``key``: a nudge first, then more specific ones, the formula last."""
+def _registered(key):
+    """The exercise registered as ``key``, or None after printing what the known ones are."""
     if key not in _REGISTRY:
         print(_unknown(key))
+        return None
+    return _REGISTRY[key]
+
+
+def hint(key):
+    """Print the next hint for exercise ``key``: a nudge first, then more specific ones, the formula last."""
+    ex = _registered(key)
+    if ex is None:
         return
-    ex = _REGISTRY[key]
     if not ex.hints:
         print(f"No hints for {key}; solution({key!r}) shows a worked answer.")
         return
@@ -189,10 +196,9 @@ def hint(key):
 
 def solution(key):
     """Print the worked solution of exercise ``key`` (only when asked: notebooks never show it unasked)."""
-    if key not in _REGISTRY:
-        print(_unknown(key))
+    ex = _registered(key)
+    if ex is None:
         return
-    ex = _REGISTRY[key]
     if not ex.solution:
         print(f"{key} has no worked solution yet.")
         return
