@@ -45,6 +45,7 @@ def test_solution_and_hints(key, capsys):
         (797, "wrong", "in all"),
         (0, "wrong", "inside each sequence"),
         (99, "wrong", "boundaries between sequences"),
+        (396, "wrong", "one window too many"),  # 4 per boundary: the window starting on a first number counted
         (123, "wrong", "not right"),
         ("297", "wrong", "number"),
         (..., "not attempted", "Replace"),

@@ -41,6 +41,8 @@ def _grade_crossing_windows(answer):
         797: "797 is the number of windows in all. Some of them stay inside one sequence.",
         0: "0 would be true for windows cut inside each sequence; here they slide over the joined list.",
         99: "99 is the number of boundaries between sequences, but more than one window crosses each boundary.",
+        396: "396 = 4 × 99 counts one window too many at each of the 99 boundaries: a window that starts exactly on a "
+        "sequence's first number lies inside that sequence.",
     }
     hint = "Windows in all: 100 * 8 - 3. Inside one sequence: 8 - 3 start positions per sequence."
     return _grade_count(answer, 297, known, hint, "the number of crossing windows")
