@@ -242,6 +242,16 @@ def pass_the_function(answer, key):
     )
 
 
+def letter_choice(answer, letters):
+    """``(letter, None)`` for a multiple-choice answer such as ``"b"`` or ``"(B)"`` among ``letters``; otherwise
+    ``(None, feedback)`` asking for one of them."""
+    choice = answer.strip().lower().strip("()") if isinstance(answer, str) else None
+    if choice in letters:
+        return choice, None
+    listed = ", ".join(repr(k) for k in letters[:-1]) + f" or {letters[-1]!r}"
+    return None, wrong(f"Answer with one letter, {listed}, but got {answer!r}.", f"Write e.g. answer = {letters[0]!r}.")
+
+
 def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9, hint="Recompute it step by step."):
     """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor.
 

@@ -10,6 +10,7 @@ from ._framework import (
     compare_number,
     correct,
     exercise,
+    letter_choice,
     pass_the_function,
     wrong,
 )
@@ -43,12 +44,9 @@ answer = "b"  # still far below 1, but many orders of magnitude larger than befo
 """,
 )
 def _grade_scale_by_two(answer):
-    if not isinstance(answer, str) or answer.strip().lower() not in _SCALE_CHOICES:
-        return wrong(
-            f"Answer with one letter: {', '.join(repr(k) for k in _SCALE_CHOICES)} (got {answer!r}).",
-            'For example answer = "a".',
-        )
-    choice = answer.strip().lower()
+    choice, problem = letter_choice(answer, tuple(_SCALE_CHOICES))
+    if problem:
+        return problem
     if choice == "b":
         return correct(
             "Doubling W_hh doubles its spectral radius (about 0.6 → 1.2), but larger weights saturate more units, so "

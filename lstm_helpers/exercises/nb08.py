@@ -10,6 +10,7 @@ from ._framework import (
     _whole_number,
     correct,
     exercise,
+    letter_choice,
     pass_the_function,
     wrong,
 )
@@ -197,9 +198,9 @@ answer = "b"  # the only one farther than 1 from every training window
 ''',
 )
 def _grade_joint_coverage(answer):
-    choice = str(answer).strip().lower().strip("()") if isinstance(answer, str) else None
-    if choice not in ("a", "b", "c"):
-        return wrong(f"Answer with one letter, 'a', 'b' or 'c', but got {answer!r}.", "Write e.g. answer = 'a'.")
+    choice, problem = letter_choice(answer, ("a", "b", "c"))
+    if problem:
+        return problem
     if choice == "b":
         return correct(
             "19, 20, 21, 22: every number and the step 1 are in range, but training windows with step 1 start at "

@@ -11,6 +11,7 @@ from ._framework import (
     correct,
     exercise,
     is_stub,
+    letter_choice,
     pass_the_function,
     returned_none,
     wrong,
@@ -247,9 +248,9 @@ answer = "b"  # 0.52 - 0.41 = 0.11 < 0.15: a feature shifted off the text scores
 ''',
 )
 def _grade_judge_cell(answer):
-    choice = answer.strip().lower().strip("()") if isinstance(answer, str) else None
-    if choice not in ("a", "b", "c"):
-        return wrong(f"Answer with one letter, 'a', 'b' or 'c', but got {answer!r}.", "Write e.g. answer = 'a'.")
+    choice, problem = letter_choice(answer, ("a", "b", "c"))
+    if problem:
+        return problem
     if choice == "b":
         return correct(
             "0.52 beats the shifted feature by only 0.11: a few long, rare spans make chance correlations high, "
