@@ -316,16 +316,20 @@ def _unfinished(result):
     return _is_placeholder(result)
 
 
-def _run_learner_function(fn, key, fn_name, args, shape_hint):
-    """Call the learner's function ``fn_name`` on copies of ``args``; return ``(result, feedback)``.
+def _run_learner_function(fn, key, fn_name, args, shape_hint, clone=True):
+    """Call the learner's function ``fn_name`` on ``args``; return ``(result, feedback)``.
 
-    ``feedback`` is None when there is a result to grade; otherwise it says what went wrong: not a function,
-    a shape error (explained with ``shape_hint``), or a placeholder result (not attempted).
+    Tensor arguments are copied first, so the learner's code cannot change the grader's data, unless ``clone`` is
+    False (for a grader that checks what the function did to its input). ``feedback`` is None when there is a
+    result to grade; otherwise it says what went wrong: not a function, a shape error (explained with
+    ``shape_hint``), a forgotten ``return``, or a placeholder result (not attempted).
     """
     if not callable(fn):
         return None, pass_the_function(fn, key)
+    if clone:
+        args = tuple(arg.clone() if isinstance(arg, torch.Tensor) else arg for arg in args)
     try:
-        result = fn(*(arg.clone() for arg in args))
+        result = fn(*args)
     except RuntimeError as exc:
         if "size" not in str(exc) and "shape" not in str(exc):
             raise

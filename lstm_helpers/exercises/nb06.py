@@ -4,38 +4,16 @@ import torch
 
 from ..cells import init_lstm_weights, lstm_step
 from ._framework import (
-    _NOT_ATTEMPTED,
     _close,
     _grade_count,
-    _learner_error,
-    _unfinished,
+    _run_learner_function,
     _whole_number,
     correct,
     exercise,
-    is_stub,
-    pass_the_function,
-    returned_none,
     wrong,
 )
 
 _GATES = ("f", "i", "C", "o")
-
-
-def _call(fn, key, name, args, shape_hint):
-    """Call the learner's ``fn(*args)``; return ``(result, feedback)`` with feedback None when there is a result."""
-    if not callable(fn):
-        return None, pass_the_function(fn, key)
-    try:
-        result = fn(*args)
-    except RuntimeError as exc:
-        if "size" not in str(exc) and "shape" not in str(exc):
-            raise
-        return None, wrong(_learner_error(exc).message + " The shapes do not fit together.", shape_hint)
-    if result is None:
-        return None, (_NOT_ATTEMPTED if is_stub(fn) else returned_none(f"{name}(...)"))
-    if result is ... or _unfinished(result):
-        return None, _NOT_ATTEMPTED
-    return result, None
 
 
 def _same(got, expected, tol=1e-8):
@@ -86,11 +64,11 @@ def output_gate_backward(dh, z, o, c):
 )
 def _grade_output_gate_backward(output_gate_backward):
     dh, z, o, c = _output_gate_inputs()
-    result, problem = _call(
+    result, problem = _run_learner_function(
         output_gate_backward,
         "06.output_gate_backward",
         "output_gate_backward",
-        tuple(t.clone() for t in (dh, z, o, c)),
+        (dh, z, o, c),
         "dh, o, c are (batch, hidden_size) and z is (batch, hidden_size + input_size); dW_o must come out "
         "(hidden_size, hidden_size + input_size).",
     )
@@ -263,12 +241,11 @@ def fixed_step_backward(dh, dc, x_t, h_prev, c_prev, step, weights):
 )
 def _grade_find_the_bug(fixed_step_backward):
     inputs = _bug_inputs()
-    args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in inputs)
-    result, problem = _call(
+    result, problem = _run_learner_function(
         fixed_step_backward,
         "06.find_the_bug",
         "fixed_step_backward",
-        args,
+        inputs,
         "Keep the shapes of suspect_step_backward: only two lines need to change.",
     )
     if problem:
@@ -383,12 +360,13 @@ def _grade_numerical_gradient(numerical_gradient):
     x = torch.randn(2, 3, generator=gen, dtype=torch.float64) * 0.7  # (2, 3): not a vector on purpose
     eps = 1e-4
     given = x.clone()
-    result, problem = _call(
+    result, problem = _run_learner_function(
         numerical_gradient,
         "06.numerical_gradient",
         "numerical_gradient",
         (bumpy, given, eps),
         "Index x through a flat view, x.view(-1)[k], so the same code works for any shape.",
+        clone=False,  # the grader checks afterwards that the function put x back as it found it
     )
     if problem:
         return problem
