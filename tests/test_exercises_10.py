@@ -4,6 +4,7 @@ import numpy as np
 import torch
 from exercise_cases import feedback_test
 
+from lstm_helpers import char_cells
 from lstm_helpers.exercises import grade, list_exercises
 
 
@@ -30,12 +31,8 @@ def zero_based(text):
     return since_space(text, first=0)
 
 
-def word_position(text):
-    out, count = [], 0
-    for ch in text:
-        count = count + 1 if ch.isalnum() else 0
-        out.append(count)
-    return out
+def word_position(text):  # the wrong feature: restarts at punctuation too
+    return char_cells.word_position(text).astype(int).tolist()
 
 
 def as_tensor(text):

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 import torch
 
+from ..char_cells import word_position
 from ._framework import (
     _NOT_ATTEMPTED,
     _learner_error,
@@ -26,14 +27,6 @@ def _since_space(text, resets=" \n", start=1):
     for ch in text:
         count = 0 if ch in resets else count + 1
         out.append(count + start - 1 if ch not in resets else 0)
-    return out
-
-
-def _word_position(text):
-    out, count = [], 0
-    for ch in text:
-        count = count + 1 if ch.isalnum() else 0
-        out.append(count)
     return out
 
 
@@ -111,7 +104,7 @@ def _grade_since_space(since_space):
                 f"On {text!r} your counts are one too small: the first letter after a space should give 1.",
                 "Count the character itself: add 1 before writing the count down.",
             )
-        if values == _word_position(text):
+        if values == word_position(text).astype(int).tolist():
             return wrong(
                 f"On {text!r} your counter restarts at every character that is not a letter or digit.",
                 "Only a space or a newline resets it; punctuation such as '(' or '\"' counts like a letter.",
