@@ -12,7 +12,7 @@ Feedback is wrapped on words for narrow output areas, so the words are compared 
 
 import pytest
 
-from lstm_helpers.exercises import grade
+from lstm_helpers.exercises import _framework, grade
 
 
 def _flat(text):
@@ -35,3 +35,13 @@ def feedback_test(cases):
         assert_feedback(key, answer, status, words)
 
     return test_feedback_status_and_message
+
+
+def worked_solution(key):
+    """Run exercise ``key``'s registered worked solution (self-contained source) and return what it defines."""
+    ex = _framework._REGISTRY[key]
+    assert ex.solution and ex.solution.strip(), f"{key}: no worked solution registered"
+    namespace = {}
+    exec(compile(ex.solution, f"<solution of {key}>", "exec"), namespace)  # noqa: S102  (the course's own code)
+    assert ex.answer_name in namespace, f"{key}: the solution does not define {ex.answer_name!r}"
+    return namespace[ex.answer_name]

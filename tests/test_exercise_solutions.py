@@ -2,6 +2,7 @@
 asked for, which its own grader accepts."""
 
 import pytest
+from exercise_cases import worked_solution
 
 from lstm_helpers.exercises import _framework, grade, hint, list_exercises, solution
 
@@ -21,12 +22,7 @@ def test_hints_escalate(key):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_worked_solution_is_accepted_by_its_grader(key):
-    ex = _framework._REGISTRY[key]
-    assert ex.solution and ex.solution.strip(), f"{key}: no worked solution registered"
-    namespace = {}
-    exec(compile(ex.solution, f"<solution of {key}>", "exec"), namespace)  # noqa: S102  (the course's own code)
-    assert ex.answer_name in namespace, f"{key}: the solution does not define {ex.answer_name!r}"
-    feedback = grade(key, namespace[ex.answer_name])
+    feedback = grade(key, worked_solution(key))
     assert feedback.correct, f"{key}: its own worked solution is graded {feedback.status}: {feedback}"
 
 

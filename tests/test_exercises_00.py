@@ -1,7 +1,7 @@
 """The grader of notebook 00's warm-up: the right answer passes, typical slips get specific feedback."""
 
 import pytest
-from exercise_cases import feedback_test
+from exercise_cases import feedback_test, worked_solution
 
 from lstm_helpers.exercises import grade, list_exercises
 
@@ -43,9 +43,7 @@ def test_worked_solution_passes_its_grader(key):
 
     exercise = _REGISTRY[key]
     assert exercise.solution and len(exercise.hints) >= 2, f"{key} needs a worked solution and at least two hints"
-    namespace = {}
-    exec(exercise.solution, namespace)  # the course's own solution source, self-contained
-    feedback = grade(key, namespace[exercise.answer_name])
+    feedback = grade(key, worked_solution(key))
     assert feedback.correct, feedback
 
 

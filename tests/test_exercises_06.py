@@ -5,6 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from exercise_cases import worked_solution
 
 import lstm_helpers.exercises.nb06 as nb06  # registers the exercises (also imported by lstm_helpers.exercises)
 from lstm_helpers.cells import LSTMWeights
@@ -14,20 +15,13 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_lstm_backw
 KEYS = ["06.output_gate_backward", "06.find_the_bug", "06.numerical_gradient", "06.check_cost"]
 
 
-def _solution(key):
-    ex = _framework._REGISTRY[key]
-    namespace = {}
-    exec(compile(ex.solution, f"<solution of {key}>", "exec"), namespace)  # noqa: S102  (the course's own code)
-    return namespace[ex.answer_name]
-
-
 def test_notebook_06_registers_four_exercises():
     assert list_exercises("06") == KEYS
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_worked_solution_is_correct(key):
-    assert grade(key, _solution(key)).correct
+    assert grade(key, worked_solution(key)).correct
 
 
 # --- Exercise 1 -------------------------------------------------------------------------------------------------
@@ -84,7 +78,7 @@ def test_output_gate_backward_not_attempted_and_forgotten_return():
     assert "forget the `return`" in grade("06.output_gate_backward", forgot_return).message
     two = grade("06.output_gate_backward", lambda dh, z, o, c: (dh, dh))
     assert two.status == "wrong" and "three tensors" in two.message
-    result = grade("06.output_gate_backward", _solution("06.output_gate_backward")(*nb06._output_gate_inputs()))
+    result = grade("06.output_gate_backward", worked_solution("06.output_gate_backward")(*nb06._output_gate_inputs()))
     assert result.status == "wrong" and "not its result" in result.message
 
 
@@ -139,7 +133,7 @@ def test_find_the_bug_other_answers():
     def fixed_step_backward(dh, dc, x_t, h_prev, c_prev, step, weights): ...
 
     assert grade("06.find_the_bug", fixed_step_backward).status == "not attempted"
-    solution = _solution("06.find_the_bug")
+    solution = worked_solution("06.find_the_bug")
     three = grade("06.find_the_bug", lambda *args: solution(*args)[:3])
     assert three.status == "wrong" and "four things" in three.message
 
@@ -224,7 +218,8 @@ def test_numerical_gradient_solution_checks_the_lstm_loss():
     x = torch.randn(2, 4, 2, generator=g, dtype=torch.float64)
     h0 = torch.randn(2, 3, generator=g, dtype=torch.float64)
     R = torch.randn(2, 4, 3, generator=g, dtype=torch.float64)
-    numeric = _solution("06.numerical_gradient")(lambda h: (R * run_lstm(x, w, h).h).sum().item(), h0.clone(), 1e-6)
+    numerical_gradient = worked_solution("06.numerical_gradient")
+    numeric = numerical_gradient(lambda h: (R * run_lstm(x, w, h).h).sum().item(), h0.clone(), 1e-6)
     exact = lstm_backward(R, x, w, run_lstm(x, w, h0), h0).dh0
     assert torch.allclose(numeric, exact, atol=1e-8)
 
