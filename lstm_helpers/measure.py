@@ -1,6 +1,6 @@
 """Measure what a recurrent layer costs: parameters by formula, time, saved-activation memory, dependency depth.
 
-Introduced in notebook 11 (``11_tradeoffs_and_whats_next``).
+Introduced in notebook 12 (``12_costs_and_variants``).
 """
 
 import numbers
@@ -17,7 +17,7 @@ GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 def recurrent_param_count(kind, input_size, hidden_size):
-    """Parameters of a one-layer ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM``, by formula. Introduced in notebook 11.
+    """Parameters of a one-layer ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM``, by formula. Introduced in notebook 12.
 
     Each block has ``W_ih`` (hidden_size × input_size), ``W_hh`` (hidden_size × hidden_size) and two biases
     (hidden_size each); an RNN has 1 block, a GRU 3 (r, z, n), an LSTM 4 (i, f, g, o).
@@ -40,7 +40,7 @@ def min_time(fn, repeats=5, warmup=1):
     """The fastest of ``repeats`` timed calls of ``fn()``, in seconds, after ``warmup`` untimed calls.
 
     The minimum is the least noisy summary on a busy machine: other programs can only make a call slower.
-    Introduced in notebook 11.
+    Introduced in notebook 12.
     """
     _check_callable(fn)
     repeats = check_positive_int(repeats, "repeats")
@@ -62,7 +62,7 @@ def saved_activation_bytes(fn, exclude=()):
     Every tensor autograd saves is seen through ``torch.autograd.graph.saved_tensors_hooks``; each distinct
     storage is counted once, and storages of the tensors in ``exclude`` (e.g. ``model.parameters()``, which
     exist anyway) are skipped. Deterministic for given shapes, unlike the process's memory use.
-    Introduced in notebook 11.
+    Introduced in notebook 12.
     """
     _check_callable(fn)
     excluded = list(exclude)
@@ -86,7 +86,7 @@ def saved_activation_bytes(fn, exclude=()):
 def dependency_depth(tensor):
     """The longest chain of recorded operations behind ``tensor``: steps that must run one after another.
 
-    Counts nodes on the longest path through ``tensor``'s autograd graph. Introduced in notebook 11.
+    Counts nodes on the longest path through ``tensor``'s autograd graph. Introduced in notebook 12.
     """
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"tensor must be a torch.Tensor, but got {type(tensor).__name__}.")

@@ -1,6 +1,6 @@
 """A long-memory task: recall the sign of the first input after a delay of equally strong distractors.
 
-Introduced in notebook 05 (``05_lstm_gradient_flow``); notebook 11 reuses it to compare RNN, LSTM and GRU.
+Introduced in notebook 05 (``05_lstm_gradient_flow``); notebook 12 reuses it to compare RNN, LSTM and GRU.
 
 Each sequence has ``seq_len = delay + 1`` steps and two input features per step: ``value_t``, a random ±1, and
 ``marker_t``, which is 1 at ``t = 0`` only. The target is ``value_0``, the sign seen at the marked first step;

@@ -1,6 +1,6 @@
 """Seed sweeps on the long-memory task: how many of several seeds solve it, per model and setting.
 
-Introduced in notebook 11 (``11_tradeoffs_and_whats_next``). One training run is a point; a claim about a model is a
+Introduced in notebook 12 (``12_costs_and_variants``). One training run is a point; a claim about a model is a
 count over seeds ("5 of 5 seeds"). The full sweep takes about a minute, longer than a notebook may run, so its
 result is committed as ``lstm_helpers/data/tradeoffs_sweep.json`` and rebuilt with::
 
@@ -37,7 +37,7 @@ __all__ = [
 SWEEP_FILE = Path(__file__).resolve().parent / "data" / "tradeoffs_sweep.json"
 SEEDS = (0, 1, 2, 3, 4)
 SOLVED = 0.9  # test accuracy that counts as "recalls the sign" (chance is 0.5)
-NUM_STEPS = 150  # the training budget of notebook 11's comparison
+NUM_STEPS = 150  # the training budget of notebook 12's comparison
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def find(sweep, kind, delay, forget_bias=None, lr=1e-2, num_steps=NUM_STEPS):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Rebuild notebook 11's seed sweep on the long-memory task.")
+    parser = argparse.ArgumentParser(description="Rebuild notebook 12's seed sweep on the long-memory task.")
     parser.add_argument("--out", type=Path, default=SWEEP_FILE, help=f"where to write the JSON (default {SWEEP_FILE})")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)

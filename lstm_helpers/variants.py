@@ -1,6 +1,6 @@
 """Recurrent variants from scratch: the GRU, and stacked and bidirectional LSTMs, checked against ``torch.nn``.
 
-Introduced in notebook 11 (``11_tradeoffs_and_whats_next``). The GRU follows PyTorch's convention (gates r, z, n;
+Introduced in notebook 12 (``12_costs_and_variants``). The GRU follows PyTorch's convention (gates r, z, n;
 packed in that order in ``weight_ih_l0`` and ``weight_hh_l0``): the reset gate multiplies the hidden projection
 *including its bias*, ``n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))``, unlike Cho et al. (2014), and
 ``h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}``. The stacked/bidirectional LSTM runs the scratch cell of notebook 03
@@ -54,7 +54,7 @@ class GRUWeights:
     ``W_ir, W_iz, W_in`` are ``(hidden_size, input_size)`` and multiply ``x_t``; ``W_hr, W_hz, W_hn`` are
     ``(hidden_size, hidden_size)`` and multiply ``h_{t-1}``; each bias is ``(hidden_size,)``. The hidden biases
     stay separate from the input biases because ``b_hn`` sits inside the reset gate's product.
-    Introduced in notebook 11.
+    Introduced in notebook 12.
     """
 
     W_ir: torch.Tensor
@@ -141,7 +141,7 @@ class StackOutput(NamedTuple):
 
 
 def init_gru_weights(input_size, hidden_size, generator=None, dtype=torch.float32):
-    """Random GRU weights, uniform in ±1/sqrt(hidden_size) like ``torch.nn.GRU``. Introduced in notebook 11."""
+    """Random GRU weights, uniform in ±1/sqrt(hidden_size) like ``torch.nn.GRU``. Introduced in notebook 12."""
     input_size = check_positive_int(input_size, "input_size")
     hidden_size = check_positive_int(hidden_size, "hidden_size")
     bound = hidden_size**-0.5
@@ -159,7 +159,7 @@ def _gru_step(x_t, h_prev, w):
 
 
 def gru_step(x_t, h_prev, weights):
-    """One GRU step; returns a ``GRUStep`` with r, z, n, h. ``h_prev=None`` means zeros. Introduced in notebook 11."""
+    """One GRU step; returns a ``GRUStep`` with r, z, n, h. ``h_prev=None`` means zeros. Introduced in notebook 12."""
     _check_weights(weights, GRUWeights)
     x_t = _check_step_input(x_t, weights)
     h_prev = _check_state(h_prev, "h_prev", x_t.shape[:-1], weights.hidden_size, weights.dtype)
@@ -167,7 +167,7 @@ def gru_step(x_t, h_prev, weights):
 
 
 def run_gru(x, weights, h0=None):
-    """Run the scratch GRU over a whole sequence; returns a ``GRUTrace``. Introduced in notebook 11.
+    """Run the scratch GRU over a whole sequence; returns a ``GRUTrace``. Introduced in notebook 12.
 
     ``x`` is ``(batch, seq_len, input_size)`` or ``(seq_len, input_size)``; ``h0`` defaults to zeros.
     """
@@ -183,7 +183,7 @@ def run_gru(x, weights, h0=None):
 
 
 def gru_weights_from_torch(gru, track_grad=False):
-    """Read a single-layer ``nn.GRU``'s packed weights (rows r, z, n) into ``GRUWeights``. Introduced in notebook 11.
+    """Read a single-layer ``nn.GRU``'s packed weights (rows r, z, n) into ``GRUWeights``. Introduced in notebook 12.
 
     With ``track_grad=True`` the result stays connected to the module's parameters (gradients reach
     ``gru.weight_ih_l0`` and friends); otherwise it is a detached copy.
@@ -203,7 +203,7 @@ def gru_weights_from_torch(gru, track_grad=False):
 
 
 def copy_gru_weights_to_torch(weights, gru):
-    """Write ``GRUWeights`` into a single-layer ``nn.GRU`` (rows r, z, n). Introduced in notebook 11."""
+    """Write ``GRUWeights`` into a single-layer ``nn.GRU`` (rows r, z, n). Introduced in notebook 12."""
     _check_module(gru, nn.GRU, "GRU")
     _check_scratch(weights, GRUWeights, gru)
     H = weights.hidden_size
@@ -251,7 +251,7 @@ def lstm_stack_from_torch(lstm, track_grad=False):
 
     ``stack[k]`` is ``(forward,)`` or, for ``bidirectional=True``, ``(forward, reverse)``: layer ``k + 1``'s weights
     from ``weight_ih_l{k}`` ... and ``weight_ih_l{k}_reverse`` .... Layers above the first read
-    ``num_directions * hidden_size`` features. Introduced in notebook 11.
+    ``num_directions * hidden_size`` features. Introduced in notebook 12.
     """
     _check_stack_module(lstm)
     return [
@@ -263,7 +263,7 @@ def lstm_stack_from_torch(lstm, track_grad=False):
 def copy_lstm_stack_to_torch(stack, lstm):
     """Write a list of tuples of ``LSTMWeights`` (as from ``lstm_stack_from_torch``) into an ``nn.LSTM``.
 
-    Each layer's bias goes to ``bias_ih``; ``bias_hh`` becomes 0. Introduced in notebook 11.
+    Each layer's bias goes to ``bias_ih``; ``bias_hh`` becomes 0. Introduced in notebook 12.
     """
     _check_stack_module(lstm)
     directions = _suffixes(lstm)
@@ -286,7 +286,7 @@ def run_lstm_stack(x, stack, h0=None, c0=None):
     are flipped back so that ``output[..., t, H:]`` belongs to step ``t``. ``h0`` and ``c0`` are
     ``(num_layers * num_directions, batch, hidden_size)`` (no batch axis for an unbatched ``x``), zeros by default.
     Returns a ``StackOutput``. No dropout between layers: compare with ``dropout=0`` or in ``eval()`` mode.
-    Introduced in notebook 11.
+    Introduced in notebook 12.
     """
     if not isinstance(stack, (list, tuple)) or not stack or not all(isinstance(layer, tuple) for layer in stack):
         raise TypeError("stack must be a non-empty list of tuples of LSTMWeights, one tuple per layer.")

@@ -1,4 +1,4 @@
-"""Seed claims of notebook 11: every "N of 5 seeds" sentence is rerun here (5 seeds each) and checked against the
+"""Seed claims of notebook 12: every "N of 5 seeds" sentence is rerun here (5 seeds each) and checked against the
 committed sweep, lstm_helpers/data/tradeoffs_sweep.json (rebuild: OMP_NUM_THREADS=1 python -m lstm_helpers.sweeps)."""
 
 from dataclasses import asdict

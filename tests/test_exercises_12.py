@@ -1,4 +1,4 @@
-"""The graders of notebook 11's exercises: correct answers pass, typical mistakes get specific feedback."""
+"""The graders of notebook 12's exercises: correct answers pass, typical mistakes get specific feedback."""
 
 import torch
 
@@ -12,23 +12,23 @@ def lstm_param_count(input_size, hidden_size, num_layers=1):
 
 
 def test_notebook_11_has_four_exercises():
-    assert list_exercises("11") == [
-        "11.lstm_param_count",
-        "11.seed_model_params",
-        "11.peephole_params",
-        "11.gru_step",
+    assert list_exercises("12") == [
+        "12.lstm_param_count",
+        "12.seed_model_params",
+        "12.peephole_params",
+        "12.gru_step",
     ]
 
 
 def test_param_count_correct():
-    assert grade("11.lstm_param_count", lstm_param_count).status == "correct"
+    assert grade("12.lstm_param_count", lstm_param_count).status == "correct"
     as_tensor = lambda i, h, n=1: torch.tensor(lstm_param_count(i, h, n))  # noqa: E731
-    assert grade("11.lstm_param_count", as_tensor).status == "correct"
+    assert grade("12.lstm_param_count", as_tensor).status == "correct"
 
 
 def test_param_count_does_not_touch_the_random_generator():
     state = torch.random.get_rng_state()
-    grade("11.lstm_param_count", lstm_param_count)
+    grade("12.lstm_param_count", lstm_param_count)
     assert torch.equal(state, torch.random.get_rng_state())
 
 
@@ -38,13 +38,13 @@ def test_param_count_not_attempted():
 
     def empty(input_size, hidden_size, num_layers=1): ...
 
-    assert grade("11.lstm_param_count", stub).status == "not attempted"
-    assert grade("11.lstm_param_count", empty).status == "not attempted"
-    assert grade("11.lstm_param_count", ...).status == "not attempted"
+    assert grade("12.lstm_param_count", stub).status == "not attempted"
+    assert grade("12.lstm_param_count", empty).status == "not attempted"
+    assert grade("12.lstm_param_count", ...).status == "not attempted"
 
 
 def _feedback(fn):
-    feedback = grade("11.lstm_param_count", fn)
+    feedback = grade("12.lstm_param_count", fn)
     assert feedback.status == "wrong"
     return f"{feedback.message} {feedback.hint}"
 
@@ -64,36 +64,36 @@ def test_param_count_typical_mistakes():
 
 
 def test_param_count_bad_answers_never_raise():
-    assert "should be a function" in grade("11.lstm_param_count", 10651).message
-    assert "should be a number" in grade("11.lstm_param_count", lambda i, h, n=1: "lots").message
+    assert "should be a function" in grade("12.lstm_param_count", 10651).message
+    assert "should be a number" in grade("12.lstm_param_count", lambda i, h, n=1: "lots").message
     two_args = lambda i, h: lstm_param_count(i, h)  # noqa: E731
-    feedback = grade("11.lstm_param_count", two_args)
+    feedback = grade("12.lstm_param_count", two_args)
     assert feedback.status == "wrong" and "TypeError" in feedback.message
 
 
 def test_seed_model_params():
-    assert grade("11.seed_model_params", 10651).status == "correct"
-    assert grade("11.seed_model_params", torch.tensor(10651)).status == "correct"
-    assert grade("11.seed_model_params", ...).status == "not attempted"
-    assert "LSTM alone" in grade("11.seed_model_params", 10600).message
-    assert "one bias vector" in grade("11.seed_model_params", 10451).message
-    assert "RNN" in grade("11.seed_model_params", 2701.0).message
-    assert grade("11.seed_model_params", 12345).status == "wrong"
-    assert "should be a number" in grade("11.seed_model_params", "10651").message
+    assert grade("12.seed_model_params", 10651).status == "correct"
+    assert grade("12.seed_model_params", torch.tensor(10651)).status == "correct"
+    assert grade("12.seed_model_params", ...).status == "not attempted"
+    assert "LSTM alone" in grade("12.seed_model_params", 10600).message
+    assert "one bias vector" in grade("12.seed_model_params", 10451).message
+    assert "RNN" in grade("12.seed_model_params", 2701.0).message
+    assert grade("12.seed_model_params", 12345).status == "wrong"
+    assert "should be a number" in grade("12.seed_model_params", "10651").message
 
 
 def test_peephole_params():
-    assert grade("11.peephole_params", 150).status == "correct"
-    assert grade("11.peephole_params", ...).status == "not attempted"
-    assert "candidate g" in grade("11.peephole_params", 200).message
-    assert "full hidden_size × hidden_size" in grade("11.peephole_params", 7500).message
-    assert "one gate's" in grade("11.peephole_params", 50).message
-    assert "output gate has one too" in grade("11.peephole_params", 100).message
-    assert "too large by a whole factor" in grade("11.peephole_params", 300).message
+    assert grade("12.peephole_params", 150).status == "correct"
+    assert grade("12.peephole_params", ...).status == "not attempted"
+    assert "candidate g" in grade("12.peephole_params", 200).message
+    assert "full hidden_size × hidden_size" in grade("12.peephole_params", 7500).message
+    assert "one gate's" in grade("12.peephole_params", 50).message
+    assert "output gate has one too" in grade("12.peephole_params", 100).message
+    assert "too large by a whole factor" in grade("12.peephole_params", 300).message
 
 
 def test_seed_model_params_readout_bias_forgotten():
-    feedback = grade("11.seed_model_params", 10650)
+    feedback = grade("12.seed_model_params", 10650)
     assert feedback.status == "wrong" and "read-out's bias is forgotten" in feedback.message
 
 
@@ -120,9 +120,9 @@ def _gru_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, mistake=None):
 
 
 def test_gru_step_correct_in_float32_and_float64():
-    assert grade("11.gru_step", _gru_step).status == "correct"
+    assert grade("12.gru_step", _gru_step).status == "correct"
     as_float32 = lambda *args: _gru_step(*(a.float() for a in args))  # noqa: E731
-    assert grade("11.gru_step", as_float32).status == "correct"
+    assert grade("12.gru_step", as_float32).status == "correct"
 
 
 def test_gru_step_not_attempted():
@@ -131,9 +131,9 @@ def test_gru_step_not_attempted():
 
     def empty(x_t, h_prev, W_ih, W_hh, b_ih, b_hh): ...
 
-    assert grade("11.gru_step", stub).status == "not attempted"
-    assert grade("11.gru_step", empty).status == "not attempted"
-    assert grade("11.gru_step", ...).status == "not attempted"
+    assert grade("12.gru_step", stub).status == "not attempted"
+    assert grade("12.gru_step", empty).status == "not attempted"
+    assert grade("12.gru_step", ...).status == "not attempted"
 
 
 def test_gru_step_typical_mistakes():
@@ -149,19 +149,19 @@ def test_gru_step_typical_mistakes():
         "no_reset": "ignores the reset gate",
     }
     for mistake, words in expected_words.items():
-        feedback = grade("11.gru_step", with_mistake(mistake))
+        feedback = grade("12.gru_step", with_mistake(mistake))
         assert feedback.status == "wrong" and words in feedback.message, (mistake, feedback)
 
 
 def test_gru_step_shape_and_return_mistakes():
     transposed = lambda x, h, W_ih, W_hh, b_ih, b_hh: _gru_step(x, h, W_ih.T.T.T, W_hh, b_ih, b_hh)  # noqa: E731
-    feedback = grade("11.gru_step", transposed)
+    feedback = grade("12.gru_step", transposed)
     assert feedback.status == "wrong" and "x_t @ W_ih.T" in feedback.hint
     gates_too = lambda *args: (_gru_step(*args), None)  # noqa: E731
-    assert "returns a tuple" in grade("11.gru_step", gates_too).message
-    assert "function itself" in grade("11.gru_step", 3).message
+    assert "returns a tuple" in grade("12.gru_step", gates_too).message
+    assert "function itself" in grade("12.gru_step", 3).message
 
     def forgot_return(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
         _gru_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)
 
-    assert "return" in grade("11.gru_step", forgot_return).message
+    assert "return" in grade("12.gru_step", forgot_return).message

@@ -1,4 +1,4 @@
-"""Graders, hints and worked solutions for notebook 11's exercises."""
+"""Graders, hints and worked solutions for notebook 12's exercises."""
 
 import math
 
@@ -34,7 +34,7 @@ def _as_count(got, what):
 
 
 @exercise(
-    "11.lstm_param_count",
+    "12.lstm_param_count",
     "Parameter count of a stacked LSTM",
     hints=(
         "Count one layer first with the formula of the Parameters section, then ask what changes for layer 2.",
@@ -86,7 +86,7 @@ def _grade_lstm_param_count(answer):
 
 
 @exercise(
-    "11.seed_model_params",
+    "12.seed_model_params",
     "Parameters of the tutorial's SimpleLSTM",
     hints=(
         "Two layers hold parameters: the LSTM and the Linear read-out. Count each, then add.",
@@ -114,7 +114,7 @@ def _grade_seed_model_params(answer):
 
 
 @exercise(
-    "11.peephole_params",
+    "12.peephole_params",
     "Parameters added by peephole connections",
     hints=(
         "Look at the peephole equations: which gates gain a term, and what multiplies the cell state there?",
@@ -203,7 +203,7 @@ _GRU_MISTAKES = (
 
 
 @exercise(
-    "11.gru_step",
+    "12.gru_step",
     "Write one GRU step from nn.GRU's packed weights",
     hints=(
         "The packed matrices hold three row blocks of hidden_size rows each, in PyTorch's order r, z, n. Slice them "
@@ -241,7 +241,7 @@ def _grade_gru_step(gru_step):
     )
     result, problem = _run_learner_function(
         gru_step,
-        "11.gru_step",
+        "12.gru_step",
         "gru_step",
         args,
         "x_t is (batch, input_size) and W_ih is (3·hidden_size, input_size): use x_t @ W_ih.T (and h_prev @ W_hh.T).",
