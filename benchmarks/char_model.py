@@ -34,7 +34,7 @@ from lstm_helpers.char_model import (
 def throughput(threads, steps, hidden_size=256, batch_size=32, seq_len=100, cell="lstm", dropout=0.3):
     """Training characters per second (wall clock) of ``steps`` full training steps on ``threads`` threads."""
     vocab = load_vocabulary()
-    train_text, _ = topic_split()
+    train_text = topic_split().train
     ids = vocab.encode(train_text)
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -5,7 +5,8 @@ Introduced in notebook 09 (``09_character_language_model``); notebook 10 uses it
 The text is ``pydoc_data.topics.topics`` (it ships with CPython, PSF licence), its topics joined in sorted key order
 with one newline between topics. It changes between Python patch releases, so one copy is frozen in
 ``lstm_helpers/data/pydoc_topics.txt.xz`` with its sha256 and topic list in ``pydoc_topics.json``; rebuild both with
-``python tools/char_model.py freeze``. Every notebook and the shipped weights use that copy.
+``python tools/char_model.py freeze``. Every notebook and the shipped weights use that copy. ``topic_split`` divides it into train, validation and
+test by whole topics, keeping topics that copy each other on the training side.
 """
 
 import hashlib
@@ -14,14 +15,21 @@ import lzma
 import math
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import torch
 
 __all__ = [
     "DATA_DIR",
     "TEXT_FILE",
     "TEXT_META_FILE",
-    "VALIDATION_FRACTION",
+    "WINDOW",
+    "GROUP_SHARE",
+    "Split",
+    "containment",
+    "topic_containment",
+    "topic_groups",
     "join_topics",
     "load_text",
     "load_topics",
@@ -34,7 +42,6 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TEXT_FILE = DATA_DIR / "pydoc_topics.txt.xz"
 TEXT_META_FILE = DATA_DIR / "pydoc_topics.json"
-VALIDATION_FRACTION = 0.1
 REBUILD = "python tools/char_model.py freeze"
 
 
@@ -87,25 +94,163 @@ def load_topics():
     return topics
 
 
-def topic_split(validation_fraction=VALIDATION_FRACTION, return_names=False):
-    """Split the text by topic, never inside one: ``(train_text, validation_text)``.
+WINDOW = 50  # characters: a shared window this long is a copied passage, not a shared phrase
+GROUP_SHARE = 0.2  # topics sharing at least this fraction of their windows (either way) stay together
+MAX_HELD_OUT_TOPIC_CHARS = 15_000  # no single topic dominates a held-out set (and its interval)
+HELD_OUT_CHARS = 40_000  # each of validation and test gets at least this many characters
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit multiplier for the window hash
 
-    Validation is the last ``ceil(validation_fraction * num_topics)`` topics in sorted name order (8 of 79 topics:
-    ``typesmethods`` ... ``yield``, 37,974 characters, 8.2% of the text). Why: whole topics, so no sentence or code
-    example is cut in two with one half in each set; the last ones in alphabetical order, so the choice is fixed in
-    advance and not picked for being easy. The docs repeat phrases across topics, which the compressors exploit.
-    Each side is its topics joined with newlines. ``return_names=True`` also returns the two lists of topic names.
+
+def _window_hashes(text, window=WINDOW):
+    """A 64-bit hash of every ``window``-character substring of ``text`` (one per start position).
+
+    Distinct windows collide with probability about ``n**2 / 2**64`` (below 1e-8 for this text).
     """
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be between 0 and 1 (e.g. 0.1), but got {validation_fraction}.")
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    n = len(codes) - window + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(window):
+            h = h * _HASH_BASE + codes[j : j + n]
+    return h
+
+
+def _found_in(queries, sorted_reference):
+    """For each query hash, whether it is in ``sorted_reference`` (a sorted array): a binary search, no hashing."""
+    if len(sorted_reference) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    pos = np.searchsorted(sorted_reference, queries).clip(max=len(sorted_reference) - 1)
+    return sorted_reference[pos] == queries
+
+
+def containment(held_out, reference, window=WINDOW):
+    """The share of ``held_out``'s distinct ``window``-character substrings that also occur in ``reference``.
+
+    0 means no passage of that length is copied; 1 means every one is. ``reference`` may be a string or a list of
+    strings (substrings never span two of them).
+    """
+    if isinstance(reference, str):
+        reference = [reference]
+    held = np.unique(_window_hashes(held_out, window))
+    if len(held) == 0:
+        return 0.0
+    ref = np.unique(np.concatenate([_window_hashes(r, window) for r in reference] or [np.zeros(0, np.uint64)]))
+    return float(_found_in(held, ref).mean())
+
+
+@lru_cache(maxsize=4)
+def topic_containment(window=WINDOW):
+    """``(names, share)``: ``share[a, b]`` is the fraction of topic a's distinct windows that occur in topic b."""
     topics = load_topics()
-    num_validation = math.ceil(validation_fraction * len(topics))
-    train, validation = topics[:-num_validation], topics[-num_validation:]
-    train_text = "\n".join(t for _, t in train)
-    validation_text = "\n".join(t for _, t in validation)
-    if return_names:
-        return train_text, validation_text, [n for n, _ in train], [n for n, _ in validation]
-    return train_text, validation_text
+    names = [name for name, _ in topics]
+    hashes = [np.unique(_window_hashes(text, window)) for _, text in topics]
+    sizes = np.array([len(h) for h in hashes])
+    every, owner = np.concatenate(hashes), np.repeat(np.arange(len(topics)), sizes)
+    _, inverse, counts = np.unique(every, return_inverse=True, return_counts=True)
+    shared = counts[inverse] > 1  # windows found in two or more topics
+    rows = np.unique(inverse[shared], return_inverse=True)[1]
+    incidence = np.zeros((rows.max() + 1 if len(rows) else 0, len(topics)), dtype=np.float32)
+    incidence[rows, owner[shared]] = 1.0
+    together = incidence.T @ incidence  # [a, b]: windows of a that are also in b
+    np.fill_diagonal(together, 0.0)
+    return names, together / np.maximum(sizes, 1)[:, None]
+
+
+def topic_groups(threshold=GROUP_SHARE, window=WINDOW):
+    """Topics linked by containment: lists of names whose windows overlap by ``threshold`` or more (either way),
+    joined transitively. Single topics are left out. ``compound`` with ``if``, ``for``, ``while``, ``with`` ... is one."""
+    names, share = topic_containment(window)
+    linked = (share >= threshold) | (share.T >= threshold)
+    group_of = list(range(len(names)))
+
+    def root(i):
+        while group_of[i] != i:
+            i = group_of[i]
+        return i
+
+    for a, b in zip(*np.nonzero(linked), strict=True):
+        group_of[root(a)] = root(b)
+    groups = {}
+    for i, name in enumerate(names):
+        groups.setdefault(root(i), []).append(name)
+    return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
+
+
+class Split(NamedTuple):
+    """The three parts of the text, each its topics joined with newlines, and their topic names."""
+
+    train: str
+    validation: str
+    test: str
+    train_names: list
+    validation_names: list
+    test_names: list
+
+
+def _name_order(name):
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def topic_split():
+    """Split the text by whole topics into train, validation and test (a ``Split``), so that nothing leaks.
+
+    The rule, fixed before any model was scored:
+
+    1. *Nested topics stay in training.* The documentation repeats itself: ``if``, ``else``, ``for``, ``while`` and
+       ``with`` are sections of ``compound``, ``customization`` is a section of ``specialnames``, and so on. Two
+       topics are linked when either shares at least 20% (``GROUP_SHARE``) of its distinct 50-character windows
+       (``WINDOW``) with the other; linked topics (``topic_groups``: 8 groups, 31 topics) are never held out.
+    2. *No topic dominates.* Held-out candidates are the unlinked topics of at most 15,000 characters.
+    3. *A content-blind order.* Candidates are ordered by the sha256 of their name (a fixed shuffle that cannot pick
+       easy topics) and dealt out: each goes to test or validation, whichever is shorter, until both have at least
+       40,000 characters (``HELD_OUT_CHARS``). Everything else is training.
+    4. *Checked.* No held-out topic shares more than 20% of its 50-character windows with the training text (the
+       largest share is 8%, ``return``); the function raises if a new copy of the text breaks that.
+
+    Validation makes every choice (checkpoints, dropout, n-gram order, learning rates, cells); test is reported once
+    per model and never used for a choice.
+    """
+    topics = load_topics()
+    grouped = {name for group in topic_groups() for name in group}
+    candidates = sorted(
+        (name for name, text in topics if name not in grouped and len(text) <= MAX_HELD_OUT_TOPIC_CHARS),
+        key=_name_order,
+    )
+    lengths = dict((name, len(text)) for name, text in topics)
+    held = {"test": [], "validation": []}
+    size = {"test": 0, "validation": 0}
+    for name in candidates:
+        open_parts = [part for part in ("test", "validation") if size[part] < HELD_OUT_CHARS]
+        if not open_parts:
+            break
+        part = min(open_parts, key=lambda p: (size[p], p == "validation"))
+        held[part].append(name)
+        size[part] += lengths[name]
+    held_out = set(held["test"]) | set(held["validation"])
+    by_name = dict(topics)
+    train_names = [name for name, _ in topics if name not in held_out]
+    names = {
+        "train": train_names,
+        "validation": sorted(held["validation"]),
+        "test": sorted(held["test"]),
+    }
+    parts = {part: "\n".join(by_name[n] for n in part_names) for part, part_names in names.items()}
+    train_windows = np.unique(np.concatenate([_window_hashes(by_name[n]) for n in train_names]))
+    for name in held_out:
+        own = np.unique(_window_hashes(by_name[name]))
+        share = float(_found_in(own, train_windows).mean()) if len(own) else 0.0
+        if share > GROUP_SHARE:
+            raise ValueError(
+                f"Held-out topic {name!r} shares {share:.0%} of its {WINDOW}-character windows with the training "
+                f"text (the rule allows {GROUP_SHARE:.0%}). The frozen text changed: rebuild with `{REBUILD}` and "
+                "review the split rule in lstm_helpers/char_data.py."
+            )
+    return Split(
+        parts["train"], parts["validation"], parts["test"], names["train"], names["validation"], names["test"]
+    )
 
 
 class Vocabulary:

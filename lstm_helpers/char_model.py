@@ -4,6 +4,7 @@ Introduced in notebook 09 (``09_character_language_model``), where the training 
 notebook 10 looks inside the shipped model. ``python tools/char_model.py train`` rebuilds the shipped weights.
 """
 
+import hashlib
 import json
 import math
 import time
@@ -339,6 +340,13 @@ def load_shipped(weights=SHIPPED_WEIGHTS, metadata=SHIPPED_METADATA):
         )
     if meta["architecture"]["vocab_size"] != len(vocab):
         raise _mismatch("vocab_size", meta["architecture"]["vocab_size"], len(vocab), rebuild)
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if meta.get("weights_sha256") not in (None, digest):
+        raise ValueError(
+            f"{weights.name} does not match the sha256 recorded in {metadata.name} (got {digest[:12]}..., "
+            f"expected {str(meta['weights_sha256'])[:12]}...): the file was changed or damaged. Restore both files "
+            f"from git (git checkout lstm_helpers/data/) or {rebuild[0].lower() + rebuild[1:]}"
+        )
     model = build_model(meta["architecture"])
     state_dict = torch.load(weights, map_location="cpu", weights_only=True)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}

@@ -73,3 +73,34 @@ def test_notebook_stores_the_kernels_language_info(path):
     info = json.loads(path.read_text())["metadata"].get("language_info", {})
     missing = {"name", "version", "mimetype", "codemirror_mode", "pygments_lexer", "file_extension"} - set(info)
     assert not missing, f"{path.name}: language_info lacks {sorted(missing)}; run tools/course.py refresh"
+
+
+SCAFFOLDING = re.compile(r"nbval|browser test|automated test|playwright", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_no_test_scaffolding_in_notebook_code(path):
+    """nbval markers are cell tags and browser-test hooks live in lstm_helpers: the learner reads neither."""
+    for k, cell in enumerate(_cells(path)):
+        if cell["cell_type"] == "code":
+            match = SCAFFOLDING.search("".join(cell["source"]))
+            assert not match, f"{path.name} cell {k} mentions {match.group(0)!r}: use the nbval-ignore-output tag"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_figures_are_stored_for_high_density_screens(path):
+    """Every notebook that draws a matplotlib figure asks the inline backend for retina (2x) pictures."""
+    cells = _cells(path)
+    draws = any("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+    if draws:
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert 'InlineBackend.figure_formats = ["retina"]' in source, f"{path.name}: figures are not drawn at 2x"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_no_progress_bar_is_stored_unfinished(path):
+    """A stored bar at 0% reads as a stalled run before the learner has run anything."""
+    for k, cell in enumerate(_cells(path)):
+        for text in _text_outputs(cell):
+            for match in re.finditer(r"(\d+)%\|", text):
+                assert match.group(1) == "100", f"{path.name} cell {k} stores an unfinished bar: {text[:120]!r}"

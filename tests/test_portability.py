@@ -23,7 +23,7 @@ def test_nbval_fails_when_a_stored_output_is_changed_by_hand(tmp_path):
         c
         for c in nb["cells"]
         if c["cell_type"] == "code"
-        and "NBVAL_IGNORE_OUTPUT" not in "".join(c["source"])
+        and "nbval-ignore-output" not in c.get("metadata", {}).get("tags", [])
         and any(o.get("output_type") == "stream" for o in c["outputs"])
     ]
     assert compared, "notebook 00 should have a compared cell that prints"
@@ -68,7 +68,7 @@ def test_failures_are_reported_with_their_cell():
         ("notebooks/02_vanishing_gradients.ipynb", "11"),
         ("notebooks/07_training_arithmetic_lstm.ipynb", "8"),
     ]
-    assert "NBVAL_IGNORE_OUTPUT" in course.HOW_TO_FIX and "bound" in course.HOW_TO_FIX
+    assert "nbval-ignore-output" in course.HOW_TO_FIX and "bound" in course.HOW_TO_FIX
 
 
 def test_portable_command_rejects_an_unknown_notebook():

@@ -13,6 +13,7 @@ each time validation improves (the log after every evaluation), so an interrupte
 """
 
 import argparse
+import hashlib
 import json
 import lzma
 import os
@@ -80,7 +81,8 @@ def _write_atomic(path, write):
 
 def train(args):
     torch.set_num_threads(args.threads)
-    train_text, val_text = char_data.topic_split()
+    split = char_data.topic_split()
+    train_text, val_text = split.train, split.validation
     vocab = char_data.load_vocabulary()
     if args.slice:
         train_text, val_text = train_text[: args.slice], val_text[: max(args.slice // 10, 2000)]
@@ -140,6 +142,7 @@ def train(args):
         sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
         _write_atomic(weights, lambda p: torch.save(sd, p))
         meta = meta_for(record)
+        meta["weights_sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
         _write_atomic(metadata, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"))
 
     def on_record(record):
@@ -151,7 +154,7 @@ def train(args):
             flush=True,
         )
 
-    start = time.perf_counter()
+    start, load_before = time.perf_counter(), os.getloadavg()
     result = train_char_model(
         model,
         train_ids,
@@ -174,6 +177,10 @@ def train(args):
     meta["training_seconds_total"] = round(total, 1)
     meta["steps_done"] = result["steps"]
     meta["chars_per_second"] = round(result["chars"] / result["seconds"])
+    meta["chars_per_second_note"] = (
+        "end to end: every training step and every validation evaluation of the whole run, wall clock"
+    )
+    meta["load_average_1min"] = {"start": round(load_before[0], 2), "end": round(os.getloadavg()[0], 2)}
     _write_atomic(metadata, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"))
     print(
         f"best validation {result['best_val_bpc']:.4f} bits/char at step {result['best_step']}; "
@@ -187,7 +194,8 @@ COMPARE_VALIDATION_CHARS = 10_000
 def compare(args):
     """RNN vs GRU vs LSTM at a matched parameter count, same steps, over seeds -> char_compare.json."""
     torch.set_num_threads(args.threads)
-    train_text, val_text = char_data.topic_split()
+    split = char_data.topic_split()
+    train_text, val_text = split.train, split.validation
     vocab = char_data.load_vocabulary()
     train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text[:COMPARE_VALIDATION_CHARS])
     settings = {"seeds": args.seeds, "num_steps": args.steps, "validation_chars": len(val_ids)}
