@@ -19,6 +19,8 @@ a damaged, truncated or foreign file, or a machine whose floating point differs,
 import copy
 import hashlib
 import struct
+import sys
+import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +48,7 @@ __all__ = [
     "decompress",
     "compress_file",
     "decompress_file",
+    "run_tool",
 ]
 
 MAGIC = b"LSTMz\x01"  # 6 bytes: the course's compressed format, version 1
@@ -420,3 +423,29 @@ def decompress_file(in_path, out_path, progress=True, allow_other_machine=False)
     text = decompress(Path(in_path).read_bytes(), progress=progress, allow_other_machine=allow_other_machine)
     Path(out_path).write_bytes(text.encode("utf-8"))
     return len(text)
+
+
+def run_tool(args):
+    """``tools/char_model.py compress IN OUT`` / ``decompress IN OUT``: returns 0, or 1 after a message (no
+    traceback) when a file cannot be (de)compressed."""
+    start = time.perf_counter()
+    try:
+        if args.command == "compress":
+            result = compress_file(args.input, args.output, method=args.method)
+            seconds = time.perf_counter() - start
+            print(
+                f"compressed {result['chars']:,} characters into {result['bytes']:,} bytes "
+                f"({result['bits_per_char']:.3f} bits/char, {args.method}) in {seconds:.1f} s "
+                f"({result['chars'] / seconds:,.0f} characters/s, 1 thread): {args.output}"
+            )
+        else:
+            chars = decompress_file(args.input, args.output, allow_other_machine=args.force)
+            seconds = time.perf_counter() - start
+            print(
+                f"restored {chars:,} characters in {seconds:.1f} s ({chars / seconds:,.0f} characters/s, 1 thread), "
+                f"checksum verified: {args.output}"
+            )
+    except (CompressionError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -243,7 +243,19 @@ def main(argv=None):
     p_compare.add_argument("--steps", type=int, default=150)
     p_compare.add_argument("--threads", type=int, default=1)
     p_compare.add_argument("--out", default=str(char_data.DATA_DIR))
+    p_compress = sub.add_parser("compress", help="compress a UTF-8 text file with the shipped model (notebook 11)")
+    p_compress.add_argument("input")
+    p_compress.add_argument("output")
+    p_compress.add_argument("--method", default="lstm-dynamic", help="lstm-dynamic (default), lstm, unigram, uniform")
+    p_decompress = sub.add_parser("decompress", help="restore a file made by compress, byte for byte")
+    p_decompress.add_argument("input")
+    p_decompress.add_argument("output")
+    p_decompress.add_argument("--force", action="store_true", help="decode even if torch or the CPU differ")
     args = parser.parse_args(argv)
+    if args.command in ("compress", "decompress"):
+        from lstm_helpers.compression import run_tool
+
+        return run_tool(args)
     if args.command == "freeze":
         freeze(Path(args.out))
     elif args.command == "compare":
@@ -253,4 +265,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
