@@ -23,6 +23,12 @@ __all__ = [
     "detach_state",
     "stream_batches",
     "bits_per_char",
+    "char_bits",
+    "dynamic_bits",
+    "adapt_on_chunk",
+    "START_CHAR",
+    "DYNAMIC_LR",
+    "DYNAMIC_CHUNK",
     "sample",
     "train_char_model",
     "SHIPPED_WEIGHTS",
@@ -170,6 +176,88 @@ def bits_per_char(model, text_or_ids, vocab=None, num_streams=32, chunk_len=512,
     finally:
         model.train(was_training)
     return total / (num_streams * stream_len) / LN2
+
+
+START_CHAR = "\n"  # what comes before a held-out text: topics are joined with newlines
+DYNAMIC_LR = 0.3  # SGD step size of dynamic evaluation, chosen on validation (benchmarks/char_model.py)
+DYNAMIC_CHUNK = 50  # characters scored before each dynamic-evaluation step, chosen on validation
+
+
+def _shifted(ids, vocab):
+    """Inputs and targets that score EVERY character of ``ids``: the input starts with ``START_CHAR``."""
+    start = (vocab or load_vocabulary()).index[START_CHAR]
+    return torch.cat([torch.tensor([start]), ids[:-1]]), ids
+
+
+@torch.no_grad()
+def char_bits(model, text_or_ids, vocab=None, chunk_len=512):
+    """Bits the model needs for each character of ``text_or_ids`` (a float64 numpy array, one value per character).
+
+    One sequential pass from a zero state, the state carried from chunk to chunk, dropout off. Every character is
+    scored, the first one after ``START_CHAR`` (a newline: held-out topics follow the text before them that way).
+    Introduced in notebook 09; notebooks 10 and 11 use it per character.
+    """
+    ids = _as_ids(text_or_ids, vocab)
+    if len(ids) == 0:
+        return torch.zeros(0, dtype=torch.float64).numpy()
+    inputs, targets = _shifted(ids, vocab)
+    was_training = model.training
+    model.eval()
+    out, state = [], None
+    try:
+        for start in range(0, len(ids), chunk_len):
+            logits, state = model(inputs[start : start + chunk_len].unsqueeze(0), state)  # (1, chunk, vocab_size)
+            nll = nn.functional.cross_entropy(logits[0].double(), targets[start : start + chunk_len], reduction="none")
+            out.append(nll / LN2)
+    finally:
+        model.train(was_training)
+    return torch.cat(out).numpy()
+
+
+def adapt_on_chunk(model, optimizer, inputs, targets, state):
+    """One step of dynamic evaluation: the loss on a chunk just read, its gradient, one optimiser step.
+
+    ``inputs`` and ``targets`` are ids of shape ``(1, chunk_len)``, ``state`` the state before the chunk (detached
+    here, so the gradient stays inside the chunk). Returns the chunk's logits from BEFORE the step (detached: the
+    predictions the chunk was scored with) and the state after the chunk, both computed with the old weights.
+    """
+    logits, new_state = model(inputs, detach_state(state))  # (1, chunk_len, vocab_size)
+    loss = nn.functional.cross_entropy(logits[0], targets[0])
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return logits.detach(), detach_state(new_state)
+
+
+def dynamic_bits(model, text_or_ids, lr=DYNAMIC_LR, chunk_len=DYNAMIC_CHUNK, vocab=None, restore=True):
+    """Per-character bits of dynamic evaluation (Krause et al. 2018): the model keeps learning while it reads.
+
+    Score a chunk of ``chunk_len`` characters with the current weights, then take one plain SGD step (``lr``) on
+    that chunk's loss and read on with the state carried (``adapt_on_chunk``). Each character is scored BEFORE the
+    model has learned from it, so this is a fair code length. Dropout is off. ``restore=True`` puts the weights back
+    afterwards; ``restore=False`` leaves the adapted weights in the model. Returns a float64 numpy array.
+    Introduced in notebook 09; notebook 11 codes with it.
+    """
+    if lr <= 0 or chunk_len < 1:
+        raise ValueError(f"lr must be > 0 and chunk_len >= 1 (e.g. lr=0.3, chunk_len=50), got {lr} and {chunk_len}.")
+    ids = _as_ids(text_or_ids, vocab)
+    inputs, targets = _shifted(ids, vocab) if len(ids) else (ids, ids)
+    saved = {k: v.detach().clone() for k, v in model.state_dict().items()} if restore else None
+    was_training = model.training
+    model.eval()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    out, state = [], None
+    try:
+        for start in range(0, len(ids), chunk_len):
+            x = inputs[start : start + chunk_len].unsqueeze(0)  # (1, chunk)
+            y = targets[start : start + chunk_len].unsqueeze(0)
+            logits, state = adapt_on_chunk(model, optimizer, x, y, state)
+            out.append(nn.functional.cross_entropy(logits[0].double(), y[0], reduction="none") / LN2)
+    finally:
+        model.train(was_training)
+        if saved is not None:
+            model.load_state_dict(saved)
+    return torch.cat(out).numpy() if out else torch.zeros(0, dtype=torch.float64).numpy()
 
 
 @torch.no_grad()

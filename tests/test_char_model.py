@@ -16,8 +16,11 @@ from lstm_helpers.char_model import (
     SHIPPED_WEIGHTS,
     CharLSTM,
     CharModel,
+    adapt_on_chunk,
     bits_per_char,
+    char_bits,
     compare_cells,
+    dynamic_bits,
     load_shipped,
     load_training_log,
     matched_hidden_size,
@@ -31,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def split_ids():
     vocab = load_vocabulary()
-    train, val = topic_split()
-    return vocab.encode(train), vocab.encode(val)
+    split = topic_split()
+    return vocab.encode(split.train), vocab.encode(split.validation)
 
 
 def test_forward_shapes_and_state():
@@ -188,3 +191,45 @@ def test_rnn_gru_lstm_comparison_over_seeds_reproduces_the_notebooks_counts(spli
         by_seed.setdefault(run["seed"], {})[run["cell"]] = run["val_bpc"]
     behind = sum(s["lstm"] > max(s["rnn"], s["gru"]) for s in by_seed.values())
     assert behind == len(by_seed) == 3
+
+
+def _small_model(seed=0):
+    torch.manual_seed(seed)
+    return CharLSTM(len(load_vocabulary()), embedding_dim=8, hidden_size=16, dropout=0.0).eval()
+
+
+def test_char_bits_scores_every_character_and_agrees_with_one_stream():
+    model, vocab = _small_model(), load_vocabulary()
+    ids = vocab.encode("def f(x):\n    return (x + 1) * 2\n" * 20)
+    bits = char_bits(model, ids, chunk_len=37)
+    assert bits.shape == (len(ids),) and (bits > 0).all()
+    # one stream of the same text after a newline: the same states, so the same average
+    with_start = torch.cat([vocab.encode("\n"), ids])
+    assert bits.mean() == pytest.approx(bits_per_char(model, with_start, num_streams=1, chunk_len=64), abs=1e-5)
+    assert char_bits(model, ids[:0]).shape == (0,)
+
+
+def test_a_dynamic_step_lowers_the_loss_on_the_chunk_it_learned_from():
+    model, vocab = _small_model(), load_vocabulary()
+    ids = vocab.encode("while True:\n    pass\n" * 3)
+    x, y = ids[:-1].unsqueeze(0), ids[1:].unsqueeze(0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    before, _ = adapt_on_chunk(model, optimizer, x, y, None)
+    after, _ = adapt_on_chunk(model, optimizer, x, y, None)
+    loss = lambda logits: float(torch.nn.functional.cross_entropy(logits[0], y[0]))  # noqa: E731
+    assert loss(after) < loss(before)
+
+
+def test_dynamic_evaluation_restores_the_weights_when_asked_and_learns_a_repeated_text():
+    model, vocab = _small_model(), load_vocabulary()
+    ids = vocab.encode("for item in items:\n    total += item\n" * 30)
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    static, dynamic = char_bits(model, ids), dynamic_bits(model, ids, lr=0.5, chunk_len=40)
+    assert dynamic.shape == static.shape
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in weights.items())  # restored
+    assert dynamic[-200:].mean() < static[-200:].mean() - 0.5  # it learned the repeats while reading
+    assert dynamic[:40].mean() == pytest.approx(static[:40].mean(), abs=1e-5)  # the first chunk: nothing learned yet
+    dynamic_bits(model, ids[:100], lr=0.5, chunk_len=40, restore=False)
+    assert not torch.equal(weights["readout.weight"], model.state_dict()["readout.weight"])
+    with pytest.raises(ValueError, match="lr must be"):
+        dynamic_bits(model, ids, lr=0)
