@@ -36,22 +36,79 @@ def test_topics_rebuild_the_text_in_sorted_order():
     assert char_data.join_topics(dict(topics)) == load_text()
 
 
-def test_split_is_by_topic_and_no_validation_topic_is_in_training():
-    train, val, train_names, val_names = topic_split(return_names=True)
+def _windows(texts, width=char_data.WINDOW):
+    """Every ``width``-character substring of each text (none spans two texts): a brute-force containment check."""
+    return {t[i : i + width] for t in texts for i in range(len(t) - width + 1)}
+
+
+def test_split_has_three_disjoint_parts_that_cover_every_topic():
+    split = topic_split()
     topics = dict(load_topics())
-    assert val_names == [name for name, _ in load_topics()][-8:]  # the last 10% of 79 topics, rounded up
-    assert not set(train_names) & set(val_names)
-    assert train == "\n".join(topics[n] for n in train_names)
-    assert val == "\n".join(topics[n] for n in val_names)
-    for name in val_names:  # no validation topic (a long one is never a shared phrase) occurs inside the training text
-        if len(topics[name]) > 2000:
-            assert topics[name] not in train
-    assert len(train) + 1 + len(val) == len(load_text())
+    parts = {"train": split.train_names, "validation": split.validation_names, "test": split.test_names}
+    for name, part in parts.items():
+        assert part and len(set(part)) == len(part), name
+        assert getattr(split, name) == "\n".join(topics[n] for n in part)  # each part is its topics, joined
+    train, val, test = (set(p) for p in parts.values())
+    assert not train & val and not train & test and not val & test
+    assert train | val | test == set(topics)
+    assert len(split.train) + len(split.validation) + len(split.test) + 2 == len(load_text())
 
 
-def test_split_rejects_a_bad_fraction():
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        topic_split(1.5)
+def test_held_out_parts_are_large_enough_and_no_topic_dominates_them():
+    split = topic_split()
+    topics = dict(load_topics())
+    for names, text in ((split.validation_names, split.validation), (split.test_names, split.test)):
+        assert len(text) >= char_data.HELD_OUT_CHARS
+        assert max(len(topics[n]) for n in names) <= char_data.MAX_HELD_OUT_TOPIC_CHARS
+
+
+def test_no_held_out_topic_shares_more_than_a_fifth_of_its_windows_with_training():
+    split = topic_split()
+    topics = dict(load_topics())
+    train_windows = _windows([topics[n] for n in split.train_names])
+    shares = {}
+    for name in split.validation_names + split.test_names:
+        own = _windows([topics[name]])
+        shares[name] = len(own & train_windows) / len(own) if own else 0.0
+    for name in ("return", "typesmethods"):  # the package's hashed count agrees with this brute-force one
+        assert shares[name] == pytest.approx(char_data.containment(topics[name], split.train), abs=0.01)
+    worst = sorted(shares.items(), key=lambda item: -item[1])[:5]
+    print("largest held-out shares of 50-character windows found in training:", worst)
+    assert max(shares.values()) <= char_data.GROUP_SHARE
+    # the rule has teeth: `while` and `with`, sections of `compound`, would break it if they were held out
+    compound = _windows([topics["compound"]])
+    for name in ("while", "with"):
+        own = _windows([topics[name]])
+        assert len(own & compound) / len(own) > 0.9 and name in split.train_names
+
+
+def test_nested_topic_groups_are_wholly_in_training():
+    split = topic_split()
+    groups = char_data.topic_groups()
+    assert {"compound", "for", "if", "while", "with"} <= set(max(groups, key=len))  # sections of `compound`
+    for group in groups:
+        assert set(group) <= set(split.train_names), group
+    names, share = char_data.topic_containment()
+    linked = (share >= char_data.GROUP_SHARE) | (share.T >= char_data.GROUP_SHARE)
+    held = {names.index(n) for n in split.validation_names + split.test_names}
+    assert not any(linked[i].any() for i in held)  # no held-out topic is linked to any other topic
+
+
+def test_split_is_deterministic():
+    first = topic_split()
+    topic_split.cache_clear()
+    try:
+        again = topic_split()
+    finally:
+        topic_split.cache_clear()
+    assert again == first
+
+
+def test_containment_counts_shared_windows():
+    assert char_data.containment("abcdef", "xxabcdefyy", window=3) == 1.0
+    assert char_data.containment("abcdef", "abc", window=3) == 0.25  # abc of abc, bcd, cde, def
+    assert char_data.containment("abcdef", ["abcd", "ef"], window=3) == 0.5  # windows never span two references
+    assert char_data.containment("ab", "ab", window=3) == 0.0  # too short to have a window
 
 
 def test_vocabulary_round_trip_and_ids():
