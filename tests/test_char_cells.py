@@ -5,7 +5,13 @@ import pytest
 import torch
 
 from lstm_helpers.char_cells import (
+    CAUSAL,
+    FEATURES,
+    CellTable,
     TextTrace,
+    advantage_by_distance,
+    advantage_html,
+    all_brackets,
     bracket_depth,
     cell_name,
     cell_passage_html,
@@ -16,15 +22,22 @@ from lstm_helpers.char_cells import (
     compute_features,
     connectivity,
     correlations,
+    cut_intervals,
     in_quotes,
     indented,
+    intervention,
+    intervention_clamps,
+    load_controls,
     matching_pairs,
+    measured_at,
+    reach_profile,
     ridge_probes,
     run_clamped,
     saturation,
     search_cells,
-    search_rows,
     trace_text,
+    twin_controls,
+    twin_seeds,
     untrained_twin,
     word_position,
 )
@@ -68,6 +81,15 @@ def test_bracket_depth():
     assert labels(bracket_depth, "((\n\nx") == [1, 2, 2, 0, 0]  # an empty line closes everything
 
 
+def test_bracket_depth_ignores_brackets_inside_quotes():
+    assert labels(bracket_depth, 'f(a["("])') == [0, 1, 1, 2, 2, 2, 2, 1, 0]  # the quoted "(" is text
+    assert labels(all_brackets, 'f(a["("])') == [0, 1, 1, 2, 2, 3, 3, 2, 1]  # the naive count is left at 1
+    assert labels(bracket_depth, "g(')') x") == [0, 1, 1, 1, 1, 0, 0, 0]  # a single-quoted literal too
+    assert labels(bracket_depth, "f(don't)")[-1] == 0  # an apostrophe opens no literal
+    assert labels(bracket_depth, "x = '(\n(")[-1] == 1  # a single-quoted literal ends with its line
+    assert labels(bracket_depth, '"eval()" (a)') == [0] * 9 + [1, 1, 0]
+
+
 def test_indented_and_word_position():
     assert labels(indented, "   x\ny") == [0, 0, 1, 1, 0, 0]
     assert labels(indented, "  x y") == [0, 0, 0, 0, 0]  # two spaces are not an indented block
@@ -76,9 +98,18 @@ def test_indented_and_word_position():
     assert labels(word_position, "ab c1.") == [1, 2, 0, 1, 2, 0]
 
 
+@pytest.mark.parametrize("text", [TEXT[:300], 'x = f(a, "(")\n   y[0]\n', "  a\n    (b 'c' \"d)\n\ne"])
+def test_causal_features_never_look_ahead(text):
+    whole = compute_features(text)
+    for name, fn in FEATURES.items():
+        agree = all(fn(text[: t + 1])[-1] == whole[name][t] for t in range(len(text)))
+        assert agree == CAUSAL[name], name  # "chars left" counts what is still to come: not causal
+
+
 def test_compute_features_and_bad_input():
     features = compute_features("x")
-    assert set(features) == {"column", "chars left", "in quotes", "bracket depth", "indented", "word position"}
+    assert set(features) == {"column", "chars left", "in quotes", "bracket depth", "all brackets", "indented",
+                             "word position"}
     assert all(len(v) == 1 for v in features.values())
     assert all(len(v) == 0 for v in compute_features("").values())
     with pytest.raises(TypeError, match="must be a str"):
@@ -122,42 +153,56 @@ def blocky_feature(n, gen):
     return np.array(values[:n], dtype=np.float64)
 
 
+def planted(gen, feature, width=32, unit=21):
+    cells = gen.normal(size=(len(feature), width))
+    cells[:, unit] = feature + 0.3 * gen.normal(size=len(feature))  # h unit 5 carries the feature
+    return cells
+
+
 def test_search_finds_a_planted_cell_and_not_a_shuffled_one():
     gen = np.random.default_rng(1)
-    n, width = 4000, 32
-    feature = blocky_feature(n, gen)
-    noise = gen.normal(size=(n, width))
-    planted = noise.copy()
-    planted[:, 21] = feature + 0.3 * gen.normal(size=n)  # h unit 5 carries the feature
-    control = synthetic_trace(gen.normal(size=(n, width)))
-    found = search_cells(synthetic_trace(planted), {"f": feature}, control)["f"]
-    assert found.cell == 21 and found.name == "h 5"
-    assert found.r_report > 0.8 and found.untrained < 0.2 and found.shifted < 0.3 and found.found
-    shuffled = planted.copy()
+    f_search, f_report = blocky_feature(4000, gen), blocky_feature(3000, gen)
+    search, report = planted(gen, f_search), planted(gen, f_report)
+    twins = {"f": [0.05, 0.1, 0.12, 0.08, 0.11]}
+    found = search_cells(search, report, {"f": f_search}, {"f": f_report}, twins=twins, num_shifts=100)["f"]
+    assert found.cell == 21 and found.name == "h 5" and found.twin_max == 0.12
+    assert found.r_report > 0.8 and found.shift_null < 0.3 and found.found
+    assert found.gap == pytest.approx(found.r_report - max(0.12, found.shift_null))
+    shuffled = report.copy()
     shuffled[:, 21] = gen.permutation(shuffled[:, 21])  # the same values, no longer lined up with the text
-    lost = search_cells(synthetic_trace(shuffled), {"f": feature}, control)["f"]
+    lost = search_cells(search, shuffled, {"f": f_search}, {"f": f_report}, twins=twins, num_shifts=100)["f"]
     assert abs(lost.r_report) < 0.15 and not lost.found
-    same_as_control = search_cells(synthetic_trace(planted), {"f": feature}, synthetic_trace(planted))["f"]
-    assert not same_as_control.found  # a cell the untrained twin has too is not a finding
+    as_good = {"f": [0.1, 0.1, abs(found.r_report) - 0.05, 0.1, 0.1]}  # one twin of five does as well
+    assert not search_cells(search, report, {"f": f_search}, {"f": f_report}, twins=as_good)["f"].found
 
 
-def test_search_rows_alternate_streams():
-    trace = synthetic_trace(np.zeros((100, 4)), num_streams=10)
-    rows = search_rows(trace)
-    assert rows[:10].all() and not rows[10:20].any() and rows.sum() == 50
+def test_shifted_scores_equal_the_search_on_each_rolled_copy():
+    gen = np.random.default_rng(3)
+    search, report = gen.normal(size=(500, 12)), gen.normal(size=(400, 12))
+    f_search, f_report = gen.normal(size=500), gen.normal(size=400)
+    table = CellTable(search, report)
+    fast = table.shifted_scores(f_search, f_report, num_shifts=7, seed=5)
+    offsets = np.random.default_rng(5)
+    k_search, k_report = offsets.integers(50, 450, size=7), offsets.integers(40, 360, size=7)
+    slow = [abs(table.pick_and_score(np.roll(f_search, a), np.roll(f_report, b))[2])
+            for a, b in zip(k_search, k_report, strict=True)]
+    assert np.allclose(fast, slow, atol=1e-5)
+
+
+def test_search_cells_says_how_to_fix_mismatched_features():
+    with pytest.raises(ValueError, match="features_at"):
+        search_cells(np.zeros((10, 4)), np.zeros((8, 4)), {"f": np.zeros(9)}, {"f": np.zeros(8)})
 
 
 def test_ridge_probe_recovers_a_spread_signal_and_not_noise():
     gen = np.random.default_rng(2)
-    n = 3000
-    cells = gen.normal(size=(n, 40))
-    spread = cells[:, :10].sum(axis=1)  # no single cell has it, ten together do
-    noise = gen.normal(size=n)
-    rows = np.arange(n) < n // 2
-    probes = ridge_probes(cells, {"spread": spread, "noise": noise}, rows)
-    assert probes["spread"].r2 > 0.95 and probes["noise"].r2 < 0.05
-    assert np.abs(correlations(cells, spread)).max() < 0.5
-    assert probes["spread"].prediction.shape == (n - n // 2,)
+    fit, report = gen.normal(size=(2000, 40)), gen.normal(size=(1000, 40))
+    fit_features = {"spread": fit[:, :10].sum(axis=1), "noise": gen.normal(size=2000)}
+    report_features = {"spread": report[:, :10].sum(axis=1), "noise": gen.normal(size=1000)}
+    probes = ridge_probes(fit, fit_features, report, report_features)
+    assert probes["spread"].r2 > 0.95 and probes["noise"].r2 < 0.05  # no single cell has it, ten together do
+    assert np.abs(correlations(report, report_features["spread"])).max() < 0.5
+    assert probes["spread"].prediction.shape == (1000,)
 
 
 def test_cell_name():
@@ -211,6 +256,55 @@ def test_clamp_experiment_layout(tiny):
     assert run.positions.max() + 1 < len(TEXT)  # the character predicted is always in the text
 
 
+def test_intervention_clamps_best_cells_and_similar_random_ones():
+    gen = np.random.default_rng(4)
+    cells = gen.normal(size=(500, 32)) * np.linspace(0.5, 2, 32)
+    feature = cells[:, 20] + 0.1 * gen.normal(size=500)
+    off = feature < 0
+    clamps = intervention_clamps(cells, feature, off, k=3, draws=4, pool_size=5, seed=0)
+    assert [label for label, _ in clamps][:2] == ["best cell (h 4)", "best 3 cells"] and len(clamps) == 6
+    best = list(clamps[1][1])
+    assert best[0] == 20 and clamps[1][1][20] == pytest.approx(cells[off, 20].mean())
+    for _, random_cells in clamps[2:]:
+        assert len(random_cells) == 3 and not set(random_cells) & set(best)
+        assert all((c >= 16) == (b >= 16) for c, b in zip(random_cells, best, strict=True))  # same kind (c or h)
+    assert clamps == intervention_clamps(cells, feature, off, k=3, draws=4, pool_size=5, seed=0)  # seeded
+
+
+def test_measured_at():
+    text = 'say "hi" now\n' + "a" * 55 + "\n   " + "b" * 60 + "\nend"
+    quotes = measured_at("quotes", text, np.arange(len(text) - 1))
+    assert np.flatnonzero(quotes).tolist() == [6]  # the "i" before the closing quote
+    ends = measured_at("line ends", text, np.arange(len(text) - 1))
+    assert np.flatnonzero(ends).tolist() == [13 + 54]  # the long prose line, not the short or the indented one
+
+
+def test_intervention_runs_the_chosen_clamps(tiny):
+    search = trace_text(tiny, VOCAB, TEXT, num_streams=4, stream_len=300, warmup=50)
+    features = {name: values[search.positions] for name, values in compute_features(TEXT).items()}
+    settings = {"num_passages": 2, "passage_len": 120, "skip": 20, "draws": 2}
+    run = intervention(tiny, VOCAB, search, features, TEXT, "quotes", settings=settings)
+    assert len(run.clamps) == 4 and run.run.probs.shape == (5, 200)
+    assert run.at_targets.shape == (5, run.measured.sum()) and run.measured.sum() > 0
+    first = intervention(tiny, VOCAB, search, features, TEXT, "quotes", num_clamps=2, settings=settings)
+    assert first.clamps == run.clamps[:2] and np.allclose(first.run.probs, run.run.probs[:3], atol=1e-6)
+
+
+def test_cut_intervals():
+    probs = np.array([[0.4, 0.6, 0.5, 0.5], [0.2, 0.3, 0.25, 0.25], [0.4, 0.6, 0.5, 0.5]])
+    cut, low, high = cut_intervals(probs, num_resamples=200)
+    assert np.allclose(cut, [0, 0.5, 0]) and np.allclose(low[1], 0.5) and np.allclose(high[1], 0.5)
+    noisy = np.vstack([np.ones(50), np.random.default_rng(0).uniform(0, 1, 50)])
+    cut, low, high = cut_intervals(noisy)
+    assert low[1] < cut[1] < high[1]
+
+
+def test_reach_profile_divides_by_the_one_step_gradient():
+    grads = np.array([[1.0, 2.0, 8.0], [3.0, 4.0, 4.0], [2.0, 3.0, 6.0]])  # (passages, positions): last is 1 back
+    assert np.allclose(reach_profile(grads), [1.0, 0.5, 2 / 6])
+    assert np.allclose(reach_profile(grads * 100), reach_profile(grads))
+
+
 def test_connectivity_matches_one_passage_at_a_time(tiny):
     ids = torch.stack([VOCAB.encode(TEXT[:40]), VOCAB.encode(TEXT[200:240])])
     targets = torch.tensor([VOCAB.index[")"], VOCAB.index['"']])
@@ -228,15 +322,28 @@ def test_saturation_fractions():
     assert low.tolist() == [0.25, 0.0] and high.tolist() == [0.5, 0.5]
 
 
+TINY_META = {"seed": 0, "architecture": {"cell": "lstm", "vocab_size": len(VOCAB), "embedding_dim": 8,
+                                         "hidden_size": 16, "dropout": 0.3}}
+
+
 def test_untrained_twin_is_the_seeded_start_and_keeps_the_global_rng(tiny):
-    meta = {"seed": 0, "architecture": {"cell": "lstm", "vocab_size": len(VOCAB), "embedding_dim": 8,
-                                        "hidden_size": 16, "dropout": 0.3}}
     before = torch.get_rng_state()
-    twin = untrained_twin(meta)
+    twin = untrained_twin(TINY_META)
     assert torch.equal(torch.get_rng_state(), before)
     assert not twin.training
     for (name, p), q in zip(tiny.state_dict().items(), twin.state_dict().values(), strict=True):
         assert torch.equal(p, q), name  # `tiny` was built right after torch.manual_seed(0), untrained
+    other = untrained_twin(TINY_META, seed=1)
+    assert not torch.equal(other.readout.weight, twin.readout.weight)
+    assert twin_seeds(TINY_META, 5) == [0, 1, 2, 3, 4] and twin_seeds({"seed": 7}, 2) == [7, 8]
+
+
+def test_twin_controls_run_the_search_and_probe_on_each_twin():
+    settings = {"num_streams": 4, "stream_len": 200, "warmup": 20}
+    out = twin_controls(TINY_META, VOCAB, TEXT[:1000], TEXT[1000:], [0, 1], trace=settings)
+    assert out["seeds"] == [0, 1] and set(out["r"]) == set(FEATURES)
+    assert all(len(v) == 2 and all(0 <= r <= 1 for r in v) for v in out["r"].values())
+    assert all(len(v) == 2 for v in out["probe_r2"].values()) and all(len(v) == 2 for v in out["cells"].values())
 
 
 # --- coloured text ----------------------------------------------------------------------------------------------
@@ -250,12 +357,30 @@ def test_coloured_text_html():
     assert "outline" in page
     with pytest.raises(ValueError, match="values has 2 numbers"):
         coloured_text_html("abc", [1, 2])
+    marked = coloured_text_html("ab", [1.0, -1.0], tips=["one", 'two "2"'], underline=[True, False])
+    assert 'title="one"' in marked and "two &quot;2&quot;" in marked and marked.count("underline") == 1
 
 
-def test_cell_passage_html_uses_report_text(tiny):
+def test_advantage_html_marks_the_lstms_wins_without_colour():
+    page = advantage_html("ab\n", [1.0, 3.0, 0.5], [2.0, 1.0, 0.5])
+    assert page.count("underline") == 1  # only "a": the n-gram needed more bits
+    assert "LSTM 1.0 bits, n-gram 2.0 bits" in page and "newline: LSTM 0.5" in page
+
+
+def test_advantage_by_distance():
+    text = '"ab" "abcdefgh"'  # closing quotes 3 and 9 characters after their openers
+    advantage = np.zeros(len(text))
+    advantage[3], advantage[14] = 1.0, 2.0
+    table = advantage_by_distance(text, advantage, '"', '"', [1, 5, 20, 100])
+    assert table.count.tolist() == [1, 1, 0]
+    assert table.mean[:2].tolist() == [1.0, 2.0] and np.isnan(table.mean[2])
+    assert table.low[0] == table.high[0] == 1.0  # one closer: no spread
+
+
+def test_cell_passage_html(tiny):
     trace = trace_text(tiny, VOCAB, TEXT, num_streams=4, stream_len=300, warmup=50)
     page = cell_passage_html(trace, 3, in_quotes(trace.text), length=100)
-    assert page.count("<span") == 100 and "c 3" in page
+    assert page.count("<span") == 100 and "c 3" in page and page.count("title=") == 100  # values on hover
 
 
 def test_trace_positions_index_features_of_the_whole_text(tiny):
@@ -264,3 +389,50 @@ def test_trace_positions_index_features_of_the_whole_text(tiny):
     whole = compute_features(TEXT)["column"][trace.positions]
     alone = compute_features(trace.text)["column"]
     assert (whole[:300] != alone[:300]).any()  # a stream starts mid-line: features need the whole text
+
+
+# --- the stored controls: a slice rerun against the file ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from lstm_helpers.char_data import load_vocabulary, topic_split
+    from lstm_helpers.char_model import load_shipped
+
+    model, meta = load_shipped()
+    return model, meta, load_vocabulary(), topic_split(), load_controls(meta)
+
+
+def test_stored_twin_search_reruns(shipped):
+    """Rebuild: python -m lstm_helpers.char_cells. Reruns the first twin (the shipped model's starting weights)."""
+    _, meta, vocab, split, controls = shipped
+    seeds = controls["twins"]["seeds"]
+    assert len(seeds) >= 5 and seeds == twin_seeds(meta, len(seeds))
+    again = twin_controls(meta, vocab, split.validation, split.test, seeds[:1], trace=controls["trace"])
+    for name in FEATURES:
+        assert again["cells"][name][0] == controls["twins"]["cells"][name][0], name
+        assert again["r"][name][0] == pytest.approx(controls["twins"]["r"][name][0], abs=1e-4), name
+        assert again["probe_r2"][name][0] == pytest.approx(controls["twins"]["probe_r2"][name][0], abs=1e-3), name
+
+
+def test_stored_interventions_rerun(shipped):
+    """The unclamped model, the best cell, the best 3 quote cells and the first random draw, rerun."""
+    model, _, vocab, split, controls = shipped
+    search = trace_text(model, vocab, split.validation, **controls["trace"])
+    features = {name: values[search.positions] for name, values in compute_features(split.validation).items()}
+    stored = controls["interventions"]["quotes"]
+    assert len(stored["clamps"]) == 2 + controls["clamps"]["draws"] >= 32
+    run = intervention(model, vocab, search, features, split.test, "quotes", num_clamps=3)
+    assert [{str(c): round(v, 6) for c, v in cells.items()} for _, cells in run.clamps] == stored["clamps"][:3]
+    assert run.run.positions[run.measured].tolist() == stored["positions"]
+    assert np.allclose(run.at_targets, np.array(stored["probs"])[:4], rtol=1e-3, atol=1e-6)
+
+
+def test_load_controls_refuses_other_weights(tmp_path):
+    path = tmp_path / "controls.json"
+    path.write_text('{"weights_sha256": "abc", "text_sha256": "def"}')
+    assert load_controls({"weights_sha256": "abc", "text_sha256": "def"}, path)["weights_sha256"] == "abc"
+    with pytest.raises(ValueError, match="python -m lstm_helpers.char_cells"):
+        load_controls({"weights_sha256": "xyz", "text_sha256": "def"}, path)
+    with pytest.raises(FileNotFoundError, match="Rebuild"):
+        load_controls({}, tmp_path / "missing.json")
