@@ -72,7 +72,7 @@ CASES = [
     ("01.rnn_step", no_tanh_step, "wrong", "without the tanh"),
     ("01.rnn_step", no_bias_step, "wrong", "bias b is missing"),
     ("01.rnn_step", no_memory_step, "wrong", "recurrent term"),
-    ("01.rnn_step", doubled_step, "wrong", "factor of 2"),
+    ("01.rnn_step", doubled_step, "wrong", "too large by the same constant factor"),
     ("01.rnn_step", batched_step, "wrong", "shape (1, 4)"),
     ("01.rnn_step", swapped_step, "wrong", "shapes do not fit"),
     ("01.rnn_step", swapped_step, "wrong", "Hint: W_xh is (hidden_size, input_size) and multiplies x_t"),

@@ -38,7 +38,7 @@ def one_too_many(f, k):
         (lambda f, k: f[-1] ** k, "power k"),
         (lambda f, k: f[-k:].prod(), "one number"),
         (lambda f, k: f[-k:].prod(dim=0)[:2], "shape"),
-        (lambda f, k: 2 * f[-k:].prod(dim=0), "factor of 2"),
+        (lambda f, k: 2 * f[-k:].prod(dim=0), "too large by the same constant factor"),
     ],
 )
 def test_cell_path_gain_wrong(fn, words):
@@ -164,7 +164,9 @@ def test_bias_for_delay_correct_and_feedback_is_accurate():
     [
         (lambda d: -good_bias(d), "wrong sign", "f is the numerator"),  # −4.17 for delay 45: the inverted logit
         (lambda d: 0.5 ** (1 / d), "forget-gate value", "Invert the sigmoid"),
-        (lambda d: 0.5**d, "not the needed bias", "First solve"),
+        (lambda d: 0.5**d, "comes from 0.5 ** delay", "delay-th root"),
+        (lambda d: math.log(0.5**d / (1 - 0.5**d)), "comes from 0.5 ** delay", "delay-th root"),
+        (lambda d: 1 / d, "is 1 / delay", "First solve"),
         (lambda d: math.log(0.5 ** (1 / d)), "not log(f)", "log(f / (1 - f))"),
         (lambda d: 4.17, "not right", ""),  # right for delay 45 only: graded on other delays too
         (lambda d: "4", "not a number", ""),

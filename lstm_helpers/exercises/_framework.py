@@ -5,8 +5,10 @@ Introduced in notebook 00 (``00_start_here``). The graders themselves live in on
 """
 
 import dis
+import linecache
 import math
 import numbers
+import re
 import textwrap
 import traceback
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ class Feedback:
     status: str
     message: str
     hint: str = ""
+    diagnosed: bool = True  # False for the generic "not right yet": hint() then starts from the first nudge
 
     @property
     def correct(self):
@@ -63,6 +66,11 @@ def wrong(message, hint=""):
     return Feedback("wrong", message, hint)
 
 
+def undiagnosed(message, hint=""):
+    """A failing ``Feedback`` that names no specific mistake (the fallback after every known mistake is ruled out)."""
+    return Feedback("wrong", message, hint, diagnosed=False)
+
+
 _NOT_ATTEMPTED = Feedback(
     "not attempted", "Replace each `...` with your answer, run that cell, then run this check again."
 )
@@ -95,6 +103,7 @@ class _Exercise:
         self.key, self.title, self.grader = key, title, grader
         self.hints, self.solution, self.answer_name = tuple(hints), solution, answer_name
         self.hints_shown = 0
+        self.last = None  # the Feedback of the latest check, so that hint() starts from what it diagnosed
 
 
 _REGISTRY = {}
@@ -127,6 +136,25 @@ def _unknown(key):
     return wrong(f"There is no exercise called {key!r}.", f"Known exercises: {known}.")
 
 
+# Files that hold code the learner wrote: notebook cells (IPython names them ``<ipython-input-...>`` or
+# ``/tmp/ipykernel_<pid>/<hash>.py``) and plain scripts run as ``__main__``.
+_CELL_FILE = re.compile(r"<ipython-input-|[/\\]ipykernel_\d+[/\\]")
+
+
+def _learner_frames(exc):
+    """``(filename, line)`` of the frames of ``exc``'s traceback that run the learner's own code, outermost first.
+
+    A frame is the learner's when its file is a notebook cell or its module is ``__main__``; frames of PyTorch,
+    the standard library and the course's graders are never shown as "your code".
+    """
+    frames = []
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename or ""
+        if _CELL_FILE.search(filename) or frame.f_globals.get("__name__") == "__main__":
+            frames.append((filename, linecache.getline(filename, lineno, frame.f_globals).strip()))
+    return frames
+
+
 def _in_learner_code(exc):
     """True when ``exc`` was raised by the learner's own code rather than by the course's graders."""
     frames = traceback.extract_tb(exc.__traceback__)
@@ -134,9 +162,9 @@ def _in_learner_code(exc):
 
 
 def _learner_error(exc):
-    """Describe an exception raised by the learner's own code in one friendly paragraph."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "lstm_helpers" not in (f.filename or "")]
-    where = f" (in your code: `{frames[-1].line}`)" if frames and frames[-1].line else ""
+    """Describe an exception raised by the learner's own code in one friendly paragraph, at the learner's line."""
+    frames = [line for _, line in _learner_frames(exc) if line]
+    where = f" (in your code: `{frames[-1]}`)" if frames else ""
     return wrong(
         f"Your code raised {type(exc).__name__}: {exc}{where}.",
         "Read the message, fix that line, re-run your cell, then this check.",
@@ -155,12 +183,15 @@ def grade(key, answer):
             "If it comes from a function, check that the function ends with `return`; otherwise replace the `...` "
             "with your answer.",
         )
+    ex = _REGISTRY[key]
     try:
-        return _REGISTRY[key].grader(answer)
+        feedback = ex.grader(answer)
     except NotImplementedError as exc:
-        return _STILL_RAISES if _in_learner_code(exc) else _NOT_ATTEMPTED
+        feedback = _STILL_RAISES if _in_learner_code(exc) else _NOT_ATTEMPTED
     except Exception as exc:  # the learner's code failed: explain instead of showing a traceback
-        return _learner_error(exc)
+        feedback = _learner_error(exc)
+    ex.last = feedback
+    return feedback
 
 
 def check(key, answer):
@@ -184,6 +215,9 @@ def hint(key):
     if not ex.hints:
         print(f"No hints for {key}; solution({key!r}) shows a worked answer.")
         return
+    if ex.last is not None and ex.last.status == "wrong" and ex.last.diagnosed:
+        # the check already named the mistake: a nudge would be vaguer than that, so go straight to the formula
+        ex.hints_shown = max(ex.hints_shown, len(ex.hints) - 1)
     k = min(ex.hints_shown, len(ex.hints) - 1)
     ex.hints_shown += 1
     more = (
@@ -272,7 +306,7 @@ def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9
                     f"{name} = {got:g} is {size} by a whole factor (such as 2, 3 or 4).",
                     "Check what you counted more than once, or left out.",
                 )
-    return wrong(f"{name} = {got:g} is not right yet.", hint)
+    return undiagnosed(f"{name} = {got:g} is not right yet.", hint)
 
 
 def compare_tensors(got, expected, name="your result", atol=1e-5, rtol=1e-4):
@@ -294,10 +328,16 @@ def compare_tensors(got, expected, name="your result", atol=1e-5, rtol=1e-4):
         ratio = got[mask] / expected[mask]
         first = ratio.flatten()[0].item()
         if torch.allclose(ratio, torch.full_like(ratio, first), rtol=1e-3) and not math.isclose(first, 1):
-            return wrong(f"{name} is off by a factor of {first:.3g}.", "Look for a missing or extra multiplication.")
+            if first < 0:
+                return wrong(f"{name} has the wrong sign.", "Look for a subtraction done the wrong way round.")
+            size = "too large" if first > 1 else "too small"
+            return wrong(
+                f"{name} is {size} by the same constant factor in every entry.",
+                "Look for a missing or extra multiplication by a constant (a count, a 2, a mean instead of a sum).",
+            )
     worst = (got - expected).abs().max().item()
-    return wrong(
-        f"{name} has the right shape but different values (largest difference {worst:.3g}).",
+    return undiagnosed(
+        f"{name} has the right shape but different values (largest difference about {worst:.0e}).",
         "Compare each term with the equation.",
     )
 

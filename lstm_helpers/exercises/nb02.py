@@ -110,11 +110,15 @@ def _grade_linear_ratio(gradient_ratio):
         if math.isclose(got, abs(w) ** k, rel_tol=1e-6, abs_tol=1e-12):
             return wrong(
                 f"gradient_ratio({w}, {k}) = {got:g} drops the sign of w.",
-                "The ratio of gradients keeps the sign: return w ** k, not abs(w) ** k.",
+                "The ratio keeps the sign of every factor: with a negative w it alternates from step to step.",
             )
-        return wrong(
-            f"gradient_ratio({w}, {k}) = {got:g}, but expected {expected:g}.",
-            "h_t = w h_{t-1} + x_t, so ∂h_t/∂h_{t-1} = w; chain k of them.",
+        return compare_number(
+            got,
+            expected,
+            f"gradient_ratio({w}, {k})",
+            rel_tol=1e-6,
+            abs_tol=1e-12,
+            hint="h_t = w h_{t-1} + x_t, so ∂h_t/∂h_{t-1} = w; chain k of them.",
         )
     return correct("∂L/∂h_{T-k} = w^k ∂L/∂h_T: below 1 it vanishes exponentially, above 1 it explodes.")
 
@@ -140,11 +144,15 @@ def _grade_steps_to_vanish(answer):
         if is_number and math.isclose(answer, 131.1, abs_tol=0.1):
             return wrong(
                 f"{answer:g} steps is not a whole number of steps.",
-                "Round up: the gradient is still above 1e-6 after 131 steps.",
+                "Steps come whole. Decide which whole number is the first one where 0.9**k has dropped below 1e-6 "
+                "(check both neighbours of your number).",
             )
         return compare_number(answer, 132, "the number of steps")
     if number == 131:
-        return wrong("After 131 steps 0.9**131 ≈ 1.01e-6: still just above 1e-6.", "Round up, not down.")
+        return wrong(
+            "After 131 steps 0.9**131 ≈ 1.01e-6: still just above 1e-6.",
+            "The question asks for the first k at which the gradient is below 1e-6, not the last at which it is above.",
+        )
     if number in (6, 7):
         return wrong(
             f"{number} is how many factors of 10 you lose, not how many steps.",

@@ -147,7 +147,8 @@ def _grade_lstm_params(answer):
         first, second = answer, None
     first_mistakes = {
         352: "352 counts the weights only (4 × 8 × (8 + 3)); the four bias vectors are missing.",
-        416: "416 counts two biases per gate, which is PyTorch's count; with one bias per gate it is 32 fewer.",
+        416: "416 counts two bias vectors per gate, which is how nn.LSTM stores them; the first number asks for one "
+        "bias per gate, as in the equations.",
         96: "96 is one gate (8 × (8 + 3) + 8); an LSTM has four: f, i, C̃ and o.",
         128: "128 leaves out the recurrent weights (the h_(t−1) columns of each W).",
         288: "288 leaves out the input weights (the x_t columns of each W).",
@@ -158,13 +159,14 @@ def _grade_lstm_params(answer):
         return feedback
     if second is None:
         return wrong(
-            "384 is right for one bias per gate. Now add PyTorch's count as a second number.",
-            "Write answer = (384, ...) with PyTorch's count in place of ...",
+            "Your count with one bias per gate is right. Now add PyTorch's count as a second number.",
+            "Write answer = (your first count, ...) with PyTorch's count in place of ...",
         )
     second_mistakes = {
-        384: "384 is the one-bias count, but nn.LSTM keeps two bias vectors, bias_ih_l0 and bias_hh_l0.",
-        448: "448 counts one bias vector too many: nn.LSTM adds one more bias vector (bias_hh_l0) to 384.",
-        768: "768 doubles everything; only the biases are doubled: bias_hh_l0 adds one bias per gate.",
+        384: "Your second number equals the one-bias count, but nn.LSTM keeps two bias vectors, bias_ih_l0 and "
+        "bias_hh_l0.",
+        448: "448 counts one bias vector too many: nn.LSTM has exactly two per layer, bias_ih_l0 and bias_hh_l0.",
+        768: "768 counts the weights twice too; only the bias vectors come in pairs (bias_ih_l0 and bias_hh_l0).",
     }
     hint = "Look at the shapes of lstm.bias_ih_l0 and lstm.bias_hh_l0."
     feedback = _grade_count(second, two_biases, second_mistakes, hint, "your PyTorch count")
@@ -255,9 +257,20 @@ def _grade_forget_rows(answer):
 
 
 def _packed_reference(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh, order="ifgo", gate_fn=None,
-                      cell_fn=torch.tanh, biases=2):
-    """nn.LSTM's step from packed weights, with knobs that reproduce the typical mistakes."""
-    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + (bias_hh if biases == 2 else 0)  # (4H,)
+                      cell_fn=torch.tanh, biases=2, swapped=False):
+    """nn.LSTM's step from packed weights, with knobs that reproduce the typical mistakes.
+
+    ``swapped`` concatenates z and W in different orders: ``"z"`` reads ``[x_t, h_(t-1)]`` with
+    ``[weight_hh, weight_ih]``, ``"W"`` reads ``[h_(t-1), x_t]`` with ``[weight_ih, weight_hh]``.
+    """
+    if swapped:
+        z_parts, W_parts = [x_t, h_prev], [weight_hh, weight_ih]
+        if swapped == "W":
+            z_parts, W_parts = z_parts[::-1], W_parts[::-1]
+        pre = torch.cat(z_parts, dim=-1) @ torch.cat(W_parts, dim=1).T  # (4H,): x_t meets h's columns
+    else:
+        pre = x_t @ weight_ih.T + h_prev @ weight_hh.T  # (4H,)
+    z = pre + bias_ih + (bias_hh if biases == 2 else 0)  # (4H,)
     parts = dict(zip(order, z.chunk(4, dim=-1), strict=True))
     gate_fn = gate_fn or {"i": torch.sigmoid, "f": torch.sigmoid, "g": torch.tanh, "o": torch.sigmoid}
     i, f, g, o = (gate_fn[name](parts[name]) for name in "ifgo")
@@ -334,6 +347,14 @@ def _grade_packed_step(lstm_step_packed):
              "Unpack the chunks as `i, f, g, o = ....chunk(4, dim=-1)`.")
             for order in itertools.permutations("ifgo")
             if order != tuple("ifgo")
+        ] + [
+            (_packed_reference(*args, swapped=which),
+             f"Your z and W are concatenated in different orders: z = {z_text} but W = {W_text}, so the x_t entries "
+             "meet the columns meant for h_(t−1). Both have hidden_size + input_size entries in total, so no error "
+             "is raised; only the values are wrong.",
+             "Concatenate both in the same order: h_prev first in z exactly when weight_hh comes first in W.")
+            for which, z_text, W_text in (("z", "[x_t, h_(t−1)]", "[weight_hh, weight_ih]"),
+                                          ("W", "[h_(t−1), x_t]", "[weight_ih, weight_hh]"))
         ] + [
             (_packed_reference(*args, biases=1),
              "Only one of the two biases is added. nn.LSTM adds both bias_ih and bias_hh to every gate.",

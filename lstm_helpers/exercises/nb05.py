@@ -241,10 +241,21 @@ def _grade_bias_for_delay(bias_for_delay):
                 f"bias_for_delay({delay}) = {got:.4g} is the forget-gate value f = σ(b) you need, not the bias b.",
                 "Invert the sigmoid: b = log(f / (1 - f)).",
             )
-        if math.isclose(got, 0.5**delay, rel_tol=1e-2) or math.isclose(got, 1 / delay, rel_tol=1e-2):
+        f_power = 0.5**delay  # the mistake: raising 0.5 to the delay instead of taking the delay-th root
+        if math.isclose(got, f_power, rel_tol=1e-2) or math.isclose(
+            got, math.log(f_power / (1 - f_power)), rel_tol=1e-3
+        ):
             return wrong(
-                f"bias_for_delay({delay}) = {got:.3g} is not the needed bias.",
-                "First solve f**delay = 0.5 for f (f = 0.5 ** (1 / delay)), then b = log(f / (1 - f)).",
+                f"bias_for_delay({delay}) = {got:.3g} comes from 0.5 ** delay: that is what is left after {delay} "
+                "steps of a gate at f = 0.5, not the gate value that leaves half. A forget gate that keeps half "
+                "over many steps must be close to 1 at every step.",
+                "Solve f ** delay = 0.5 for f: take the delay-th root of 0.5 (an exponent of 1 / delay), then "
+                "invert the sigmoid.",
+            )
+        if math.isclose(got, 1 / delay, rel_tol=1e-2):
+            return wrong(
+                f"bias_for_delay({delay}) = {got:.3g} is 1 / delay, not a bias.",
+                "First solve f ** delay = 0.5 for f, then find the b with σ(b) = f.",
             )
         if math.isclose(got, math.log(0.5 ** (1 / delay)), rel_tol=1e-3) or math.isclose(
             got, math.log(f_needed / (1 + f_needed)), rel_tol=1e-3
