@@ -126,7 +126,7 @@ class _Counts:
         for k in range(max_order + 1):
             keys, raw = np.unique(gram, return_counts=True)
             self.keys.append(keys)
-            self.raw.append(raw.astype(np.int64))
+            self.raw.append(raw.astype(np.int32))
             if k == max_order:
                 break
             left = np.concatenate([np.full(k + 1, V, dtype=np.int64), x[: max(len(x) - k - 1, 0)]])[: len(x)]
@@ -134,7 +134,7 @@ class _Counts:
             self.pairs.append(pairs)
             longer = ctx * V + x
             _, first = np.unique(longer, return_index=True)  # one position per distinct longer n-gram
-            self.cont.append(np.bincount(np.searchsorted(keys, gram[first]), minlength=len(keys)).astype(np.int64))
+            self.cont.append(np.bincount(np.searchsorted(keys, gram[first]), minlength=len(keys)).astype(np.int32))
             gram = longer
 
     def context_ids(self, ids, order, extend=False):
@@ -162,13 +162,15 @@ class _Counts:
         return 1 if k == 0 else len(self.pairs[k])
 
 
+_ROWS_AT_ONCE = 4096  # positions per batch in KneserNey.probabilities (bounds the memory of the sparse entries)
+
+
 def _context_stats(keys, counts, vocab_size, n_contexts):
     """Per context id: total count ``T`` and the numbers of characters seen once, twice, three or more times."""
     ctx = keys // vocab_size
     stats = [np.bincount(ctx, weights=counts, minlength=n_contexts)]
-    stats += [np.bincount(ctx[m], minlength=n_contexts).astype(np.float64) for m in (counts == 1, counts == 2)]
-    stats.append(np.bincount(ctx[counts >= 3], minlength=n_contexts).astype(np.float64))
-    return np.stack(stats)  # (4, n_contexts)
+    stats += [np.bincount(ctx[m], minlength=n_contexts) for m in (counts == 1, counts == 2, counts >= 3)]
+    return np.stack(stats).astype(np.int32)  # (4, n_contexts)
 
 
 class KneserNey:
@@ -253,26 +255,32 @@ class KneserNey:
         ids = self._check(ids)
         if adaptive:
             return self._adaptive(ids, full=True)
-        V = self.vocab_size
         contexts = self._counts.context_ids(ids, self.order)
+        rows = [
+            self._rows(contexts[:, i : i + _ROWS_AT_ONCE], ids[i : i + _ROWS_AT_ONCE])
+            for i in range(0, len(ids), _ROWS_AT_ONCE)
+        ]
+        return np.concatenate(rows) if rows else np.empty((0, self.vocab_size))
+
+    def _rows(self, contexts, ids):
+        """Static next-character distributions for positions with context ids ``contexts`` (K + 1, n)."""
+        V = self.vocab_size
         p = np.full((len(ids), V), 1.0 / V)
         for k in range(self.order + 1):
             ctx = contexts[k]
             _, (T, N1, N2, N3) = self._train_values(ctx, ids, k)
             D = np.array((0.0,) + self.discounts[k])
             gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
-            counts = np.zeros((len(ids), V))
+            p *= np.where(T > 0, gamma / np.maximum(T, 1), 1.0)[:, None]  # the share passed down, in place
             keys, level = self._counts.keys[k], self._level_counts(k)
             known = np.flatnonzero((ctx >= 0) & (ctx < self._counts._n_contexts(k)))
             start = np.searchsorted(keys, ctx[known] * V)
             stop = np.searchsorted(keys, ctx[known] * V + V)
-            rows = np.repeat(known, stop - start)
+            rows = np.repeat(known, stop - start)  # one entry per (position, character seen after its context)
             entries = np.arange(len(rows)) - np.repeat(np.cumsum(stop - start) - (stop - start), stop - start)
             entries += np.repeat(start, stop - start)
-            counts[rows, keys[entries] % V] = level[entries]
-            discount = D[np.minimum(counts, 3).astype(np.int64)]
-            mixed = (np.maximum(counts - discount, 0) + gamma[:, None] * p) / np.maximum(T, 1)[:, None]
-            p = np.where((T > 0)[:, None], mixed, p)
+            c = level[entries]
+            p[rows, keys[entries] % V] += np.maximum(c - D[np.minimum(c, 3)], 0) / T[rows]
         return p
 
     def _adaptive(self, ids, full):
