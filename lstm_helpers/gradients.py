@@ -7,6 +7,7 @@ so a step ``k`` steps before the end is at *distance* ``k`` from the loss.
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -23,7 +24,10 @@ __all__ = [
     "spectral_radius",
     "largest_singular_value",
     "scale_recurrent_weights",
+    "random_rnn",
     "rnn_gradient_profile",
+    "per_step_factor",
+    "gradient_readout_html",
     "GradientExplorer",
 ]
 
@@ -152,11 +156,11 @@ def scale_recurrent_weights(weights, scale):
     return RNNWeights(W=W, b=weights.b.detach().clone())
 
 
-def rnn_gradient_profile(weight_scale=1.0, seq_len=60, hidden_size=32, input_size=4, seed=0):
-    """The gradient profile of a random vanilla RNN whose ``W_hh`` is scaled by ``weight_scale``.
+def random_rnn(weight_scale=1.0, seq_len=60, hidden_size=32, input_size=4, seed=0):
+    """``(weights, x)``: a seeded random vanilla RNN with ``W_hh`` scaled by ``weight_scale``, and its input.
 
-    The weights are drawn like ``torch.nn.RNN``'s (seeded), the input is one seeded standard-normal sequence.
-    This is what notebook 02's sliders call. Introduced in notebook 02.
+    The weights are drawn like ``torch.nn.RNN``'s, the input is one seeded standard-normal sequence
+    ``(seq_len, input_size)``. Introduced in notebook 02.
     """
     seq_len = check_positive_int(seq_len, "seq_len")
     hidden_size = check_positive_int(hidden_size, "hidden_size")
@@ -164,7 +168,56 @@ def rnn_gradient_profile(weight_scale=1.0, seq_len=60, hidden_size=32, input_siz
     generator = torch.Generator().manual_seed(seed)
     weights = scale_recurrent_weights(init_rnn_weights(input_size, hidden_size, generator), weight_scale)
     x = torch.randn(seq_len, input_size, generator=generator)  # (seq_len, input_size)
-    return gradient_norms(x, weights)
+    return weights, x
+
+
+def rnn_gradient_profile(weight_scale=1.0, seq_len=60, hidden_size=32, input_size=4, seed=0):
+    """The gradient profile of ``random_rnn(...)``: what notebook 02's sliders call. Introduced in notebook 02."""
+    return gradient_norms(*reversed(random_rnn(weight_scale, seq_len, hidden_size, input_size, seed)))
+
+
+def per_step_factor(profile, distance=50):
+    """The measured factor per step: the geometric mean ``(ratio at k) ** (1 / k)``, ``k = min(distance, T - 1)``.
+
+    Below 1 the gradient shrinks on average over those steps, above 1 it grows. Introduced in notebook 02.
+    """
+    k = min(int(distance), len(profile.distance) - 1)
+    if k < 1:
+        raise ValueError("The profile has a single step: a factor per step needs at least 2 steps.")
+    return float(profile.relative()[k]) ** (1 / k)
+
+
+def gradient_readout_html(profile, W_hh):
+    """The numbers behind notebook 02's rule of thumb for this RNN, and a warning where the rule does not apply.
+
+    The rule of thumb says ρ(W_hh) × mean tanh′ < 1 means a vanishing gradient (> 1: exploding). It compares
+    averages, so it fails when saturation lowers the mean tanh′ while ρ grows: then the readout says so, next to
+    the measured factor per step. Introduced in notebook 02.
+    """
+    rho, norm = spectral_radius(W_hh), largest_singular_value(W_hh)
+    k = len(profile.distance) - 1  # the whole sequence: from the last step back to the first
+    rule, factor = rho * profile.tanh_slope, per_step_factor(profile, k)
+    numbers = (
+        f"ρ(W_hh) = {rho:.2f} &nbsp; ‖W_hh‖₂ = {norm:.2f} &nbsp; mean tanh′ = {profile.tanh_slope:.2f} &nbsp; "
+        f"<b>ρ × mean tanh′ = {rule:.2f}</b> &nbsp;|&nbsp; measured factor per step (over {k} steps) = "
+        f"<b>{factor:.3f}</b> &nbsp;|&nbsp; first step / last step = {profile.relative()[-1]:.1e}"
+    )
+    if norm < 1:
+        verdict = "‖W_hh‖₂ < 1 and tanh′ ≤ 1: the gradient must vanish (the bound holds for every input)."
+    elif (rule < 1) == (factor < 1):
+        verdict = ("The rule of thumb agrees with the measurement: "
+                   + ("vanishing." if factor < 1 else "exploding."))
+    else:
+        grows = factor > 1
+        verdict = (
+            f"⚠ <b>The rule of thumb does not apply here.</b> ρ × mean tanh′ = {rule:.2f} is "
+            f"{'below' if grows else 'above'} 1, yet the gradient {'grows' if grows else 'shrinks'}: {k} steps "
+            f"back it is {profile.relative()[-1]:.1e} times the one at the last step (×{factor:.3f} per step). "
+            "Large weights saturate many units: the <i>mean</i> tanh′ falls while "
+            "ρ grows, but the product of Jacobians depends on which units are unsaturated at which step, not on "
+            "the averages (the network is chaotic). Only ‖W_hh‖₂ < 1 guarantees vanishing."
+        )
+    return f"<div style='line-height: 1.5'>{numbers}<br>{verdict}</div>"
 
 
 class GradientExplorer:
@@ -188,26 +241,36 @@ class GradientExplorer:
         ax.axhspan(1e7, 1e20, color="tab:red", alpha=0.08)
         ax.text(self.max_len * 0.98, 1e-28, "vanished: lost next to the recent steps", ha="right", color="tab:blue")
         ax.text(self.max_len * 0.98, 1e16, "exploded", ha="right", color="tab:red")
-        ax.set_xlabel("distance from the loss, $k = T - t$ (steps)")
-        ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$ (ratio)")
+        ax.set_xlabel("distance from the loss, k = T − t (steps)")
+        ax.set_ylabel("‖∂L/∂h(T−k)‖ ÷ ‖∂L/∂h(T)‖ (ratio)")
         ax.set_title("Vanilla RNN: gradient norm against distance from the loss")
         (self._line,) = ax.plot([], [], color="tab:purple", lw=2)
         self._render = BlitImage(fig, [self._line])
         self.fig = fig
         self.image = self._render.image
         self.width_css = self._render.width_css
+        self.readout = widgets.HTML().add_class("gradient-readout")  # the numbers, shown above the figure
         self.profile = None
         self.update(seq_len=min(60, self.max_len + 1))
 
     def update(self, weight_scale=1.0, seq_len=60):
-        """Recompute the profile for these slider values, move the curve, refresh ``image``; returns the profile."""
+        """Recompute the profile for these slider values, move the curve, refresh ``image`` and ``readout``.
+
+        Returns the profile.
+        """
         seq_len = check_positive_int(seq_len, "seq_len")
         if seq_len > self.max_len + 1:
             raise ValueError(f"seq_len must be at most {self.max_len + 1} for this explorer, but got {seq_len}.")
-        profile = rnn_gradient_profile(weight_scale, seq_len, self.hidden_size, seed=self.seed)
+        weights, x = random_rnn(weight_scale, seq_len, self.hidden_size, seed=self.seed)
+        profile = gradient_norms(x, weights)
         ratio = np.clip(profile.relative(), 1e-30, 1e30)  # keep 0 and inf drawable on a log axis
         self._line.set_data(profile.distance, ratio)
+        self._render.alt = (
+            f"Vanilla RNN with W_hh scaled by {weight_scale:g}, seq_len {seq_len}: the gradient norm ratio against "
+            f"the distance from the loss, on a log scale; {seq_len - 1} steps back it is {ratio[-1]:.0e}."
+        )
         self._render.refresh()
+        self.readout.value = gradient_readout_html(profile, weights.W_hh)
         self.profile = profile
         return profile
 

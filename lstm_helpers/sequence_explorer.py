@@ -9,11 +9,13 @@ draws the gates' departures from one half on a diverging scale, trained next to 
 
 from typing import NamedTuple
 
+import ipywidgets as widgets
 import numpy as np
 import torch
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
+from ._render import Picture
 from ._validate import as_float_tensor
 from .arithmetic import SEED_SEQ_LENGTH, TrainedArithmeticLSTM
 from .cells import LSTMTrace, run_lstm
@@ -193,16 +195,17 @@ def describe_sequence(text, result, ranges=None):
 class SequenceExplorer:
     """A text box's partner: ``update(text)`` shows the prediction, notes and gates, or a friendly message.
 
-    Introduced in notebook 08. The gate heatmaps reuse ``TimeExplorer`` from notebook 04.
+    Introduced in notebook 08. The gate heatmaps reuse ``TimeExplorer`` from notebook 04; their colour scales are
+    the same for every sequence typed (c on ±``c_limit``), so two sequences compare by colour.
     """
 
-    def __init__(self, result, dpi=72):
+    def __init__(self, result, dpi=72, c_limit=1.0):
         self.result = _check_result(result)
         self.ranges = training_ranges(result)
         start = tuple(float(v) for v in range(2, 2 + 2 * result.window, 2))  # 2, 4, 6, 8
         self.view = TimeExplorer(start, trace_model(result.model, start, result.scaler),
                                  title="Your sequence: input and gates of the trained LSTM",
-                                 input_label="input (your numbers)", dpi=dpi)
+                                 input_label="input (your numbers)", dpi=dpi, c_limit=c_limit)
         self.report = None
 
     def update(self, text):
@@ -213,12 +216,24 @@ class SequenceExplorer:
             display(HTML(f"<div style='color: #a33'><b>Could not read that.</b> {report.message}</div>"))
             return report
         window = ", ".join(f"{v:g}" for v in report.window)
-        notes = "".join(f"<li>{note}</li>" for note in report.notes)
-        display(HTML(f"<div><b>{window} → prediction = {report.prediction:.2f}</b>"
-                     + (f"<ul style='margin: 2px 0'>{notes}</ul>" if notes else "") + "</div>"))
         self.view.set_sequence(report.window, report.trace)
-        display(Image(self.view.png(highlight=False)))
+        notes = list(report.notes)
+        if self.view.clipped:
+            limit = self.view.limits["c"]
+            notes.append(f"Some cell states c lie beyond ±{limit:g}: they show in the colour bar's end colours (its "
+                         "arrows), because the colour scales stay the same for every sequence you type.")
+        items = "".join(f"<li>{note}</li>" for note in notes)
+        display(HTML(f"<div><b>{window} → prediction = {report.prediction:.2f}</b>"
+                     + (f"<ul style='margin: 2px 0'>{items}</ul>" if items else "") + "</div>"))
+        display(Picture(self.view.png(highlight=False), self.view.alt_text(), self.view.width_css))
         return report
+
+    def layout(self, box, out):
+        """The text ``box`` above ``out`` (the ``interactive_output`` of ``update``), with CSS classes
+        ``sequence-input`` and ``sequence-explorer-out``."""
+        box.add_class("sequence-input")
+        out.add_class("sequence-explorer-out")
+        return widgets.VBox([box, out])
 
 
 def gate_deviation_figure(traces, x, gates="fiog"):

@@ -29,6 +29,7 @@ __all__ = [
     "step_readout_html",
     "TimeExplorer",
     "time_controls",
+    "time_layout",
 ]
 
 QUANTITIES = ("f", "i", "g", "o", "c", "h")
@@ -129,17 +130,36 @@ def step_readout_html(x, trace, t, max_units=8):
     return f"<div>{head}{table}</div>"
 
 
+def _nice_limit(value):
+    """The smallest of 1, 2, 3, 5, 10, 20, ... that is at least ``value`` (a colour scale's end)."""
+    if not np.isfinite(value):
+        return 1.0
+    power = 1.0
+    while True:
+        for step in (1, 2, 3, 5):
+            if step * power >= value:
+                return step * power
+        power *= 10
+
+
 class TimeExplorer:
     """Heatmaps of one LSTM run, made once; ``update(t)`` moves the highlight to step ``t`` (what a slider calls).
 
     ``x`` holds the input values to plot (``seq_len`` numbers, in the units the reader knows); ``trace`` is the
-    ``LSTMTrace`` of one sequence, each field ``(seq_len, hidden_size)``. Introduced in notebook 04.
+    ``LSTMTrace`` of one sequence, each field ``(seq_len, hidden_size)``. The colour scales are fixed, so runs
+    compare by colour: f, i, o on 0 to 1, g and h on ±1 (their whole range), c on ±``c_limit`` (default: the first
+    run's largest |c| rounded up to 1, 2, 3, 5, 10, ...); values of c beyond it take the end colours, the colour bar's
+    arrows say so, and ``clipped`` is True. Introduced in notebook 04.
     """
 
-    def __init__(self, x, trace, title="An LSTM stepping through a sequence", input_label="input $x_t$", dpi=None):
+    def __init__(self, x, trace, title="An LSTM stepping through a sequence", input_label="input x(t)", dpi=None,
+                 c_limit=None):
         # ``dpi`` is accepted for compatibility and ignored: BlitImage renders at 2 pixels per CSS pixel and the
         # figure is shown at its own size in inches (9.6 inches = 922 CSS pixels).
         values, parts = _check_trace(x, trace)
+        if c_limit is None:
+            c_limit = _nice_limit(float(np.abs(parts["c"]).max()))
+        self.limits = {"g": 1.0, "h": 1.0, "c": float(c_limit)}
         hidden_size = parts["h"].shape[1]
         height = 4.8 if hidden_size <= 8 else 6.0
         fig = Figure(figsize=(9.6, height), layout="constrained")
@@ -151,11 +171,11 @@ class TimeExplorer:
         self._images, self._boxes, self._colorbars = {}, [], {}
         for k, name in enumerate(QUANTITIES):
             ax = fig.add_subplot(grid[1 + k // 3, k % 3])
-            signed = name in ("g", "c", "h")
-            image = ax.imshow(parts[name].T, aspect="auto", cmap="RdBu_r" if signed else "viridis",
-                              vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
+            limit = self.limits.get(name)
+            image = ax.imshow(parts[name].T, aspect="auto", cmap="viridis" if limit is None else "RdBu_r",
+                              vmin=0 if limit is None else -limit, vmax=limit or 1, interpolation="nearest")
             self._images[name] = image
-            self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.04)
+            self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.04, extend="both" if name == "c" else "neither")
             ax.set(title=_TITLES[name], xlabel="time step t", ylabel="unit")
             # the box sits just inside its column and is clipped to the axes, so at the last step it never
             # reaches the colour bar
@@ -163,9 +183,20 @@ class TimeExplorer:
                             clip_on=True, path_effects=[withStroke(linewidth=4.5, foreground="white")])
             ax.add_patch(box)
             self._boxes.append(box)
-        self._render = BlitImage(fig, [self._marker, *self._boxes])
+        self._title = title
+        # A new sequence redraws only its layers: the input axes and the heatmaps (with their frames on top).
+        layers = [self._input_ax, *self._images.values()]
+        layers += [spine for image in self._images.values() for spine in image.axes.spines.values()]
+        self._render = BlitImage(fig, [self._marker, *self._boxes], layers=layers)
         self.fig = fig
         self.image = self._render.image
+        # Lay the figure out once, with room for wide input tick labels (such as "−1000"), then keep that layout:
+        # a typed sequence then costs a redraw of the layers, not a new layout.
+        self._input_ax.set_ylim(-1000, 1000)
+        self._input_ax.set_xticks(_ticks(len(values)))
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+        self._drawn_ticks = None
         self.set_sequence(x, trace)
 
     @property
@@ -180,7 +211,8 @@ class TimeExplorer:
     def set_sequence(self, x, trace, title=None):
         """Show a new run (any seq_len, same hidden_size): redraws the still parts once, keeps the current step.
 
-        ``title`` replaces the figure's title (say what the new run is); without it the title stays.
+        ``title`` replaces the figure's title (say what the new run is); without it the title stays. The colour
+        scales stay as they are (see the class docstring).
         """
         values, parts = _check_trace(x, trace)
         seq_len, hidden_size = parts["h"].shape
@@ -190,6 +222,8 @@ class TimeExplorer:
         self._values, self._x, self._trace = values, x, trace
         if title is not None:
             self._input_ax.set_title(title)
+            self._title = title
+        self.clipped = bool(np.abs(parts["c"]).max() > self.limits["c"])
         steps = np.arange(1, seq_len + 1)  # time steps counted from 1
         self._input_line.set_data(steps, values)
         self._input_ax.set_xlim(0.5, seq_len + 0.5)
@@ -203,10 +237,11 @@ class TimeExplorer:
             image.set_extent((0.5, seq_len + 0.5, hidden_size - 0.5, -0.5))
             image.axes.set_xticks(_ticks(seq_len, most=7))
             image.axes.set_yticks(_ticks(hidden_size, start=0))
-            if name in ("g", "c", "h"):  # signed values: a symmetric colour scale that fits this run
-                limit = max(0.1, float(np.abs(parts[name]).max()))
-                image.set_clim(-limit, limit)
-        self._render.redraw_background()
+        if self._drawn_ticks == seq_len:
+            self._render.redraw_layers()  # same steps on the heatmaps' axes: only the layers change
+        else:
+            self._render.redraw_background()
+            self._drawn_ticks = seq_len
         self.update(min(getattr(self, "_step", 1), seq_len), show=False)  # keep the current step where it exists
 
     def update(self, t, show=True):
@@ -216,6 +251,7 @@ class TimeExplorer:
         self._marker.set_xdata([t, t])
         for box in self._boxes:
             box.set_x(t - 0.5 + _INSET)
+        self._render.alt = self.alt_text(t)
         self._render.refresh()
         if show:
             display(HTML(self.readout(t)))
@@ -224,11 +260,20 @@ class TimeExplorer:
         """The values at time step ``t`` (counted from 1) as HTML (what ``update`` displays)."""
         return step_readout_html(self._x, self._trace, t)
 
+    def alt_text(self, t=None):
+        """What the picture shows, in words (its alt text); with ``t``, which step is highlighted."""
+        hidden_size = self._images["h"].get_array().shape[0]
+        where = f" Time step t = {t} is boxed." if t is not None else ""
+        return (f"{self._title}. Top: the input at t = 1 to {self.seq_len}. Below: heatmaps of f, i, o (0 to 1), "
+                f"g and h (−1 to 1) and c (±{self.limits['c']:g}) for {hidden_size} units (rows) over the time "
+                f"steps (columns).{where} The numbers are in the table under the picture.")
+
     def png(self, highlight=True):
         """The current picture as PNG bytes; ``highlight=False`` leaves out the current-step marks."""
         moving = [self._marker, *self._boxes]
         for artist in moving:
             artist.set_visible(highlight)
+        self._render.alt = self.alt_text(self._step if highlight else None)
         data = self._render.png()
         for artist in moving:
             artist.set_visible(True)
@@ -278,3 +323,12 @@ def time_controls(seq_len, interval=600):
 
     play.observe(toggled, names="value")
     return play, slider
+
+
+def time_layout(explorer, play, slider, out):
+    """The play button and slider above the explorer's picture and ``out`` (its table). Introduced in notebook 04.
+
+    ``out`` (the ``interactive_output``) gets the CSS class ``time-explorer-out``.
+    """
+    out.add_class("time-explorer-out")
+    return widgets.VBox([widgets.HBox([play, slider]), explorer.image, out])

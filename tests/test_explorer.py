@@ -25,6 +25,7 @@ from lstm_helpers.explorer import (
     cell_sliders,
     one_unit_step,
     one_unit_weights,
+    start_values,
 )
 from lstm_helpers.models import SimpleLSTM
 from lstm_helpers.sequence_explorer import (
@@ -46,8 +47,8 @@ PNG_MAGIC = b"\x89PNG"
 finite = st.floats(min_value=-8, max_value=8, allow_nan=False)
 
 
-def _sigmoid(z):
-    return 1 / (1 + math.exp(-z))
+def _sigmoid(a):
+    return 1 / (1 + math.exp(-a))
 
 
 # --- one cell, one step (notebook 04) ---------------------------------------------------------------------------
@@ -58,12 +59,12 @@ def _sigmoid(z):
 def test_one_unit_step_follows_the_equations(x_t, h_prev, c_prev, params):
     s = one_unit_step(x_t, h_prev, c_prev, **params)
     for gate in "fiCo":
-        z = params[f"wx_{gate}"] * x_t + params[f"wh_{gate}"] * h_prev + params[f"b_{gate}"]
-        assert s.z[gate] == pytest.approx(z)
-    assert s.f == pytest.approx(_sigmoid(s.z["f"]), abs=1e-6)
-    assert s.i == pytest.approx(_sigmoid(s.z["i"]), abs=1e-6)
-    assert s.g == pytest.approx(math.tanh(s.z["C"]), abs=1e-6)
-    assert s.o == pytest.approx(_sigmoid(s.z["o"]), abs=1e-6)
+        a = params[f"wx_{gate}"] * x_t + params[f"wh_{gate}"] * h_prev + params[f"b_{gate}"]
+        assert s.a[gate] == pytest.approx(a)  # the pre-activation is "a" in the course's notation
+    assert s.f == pytest.approx(_sigmoid(s.a["f"]), abs=1e-6)
+    assert s.i == pytest.approx(_sigmoid(s.a["i"]), abs=1e-6)
+    assert s.g == pytest.approx(math.tanh(s.a["C"]), abs=1e-6)
+    assert s.o == pytest.approx(_sigmoid(s.a["o"]), abs=1e-6)
     assert s.c == pytest.approx(s.f * c_prev + s.i * s.g, abs=1e-5)
     assert s.h == pytest.approx(s.o * math.tanh(s.c), abs=1e-5)
 
@@ -80,6 +81,35 @@ def test_presets_forget_hold_overwrite():
             assert behaviour(forget).startswith("forgetting")
             assert behaviour(hold).startswith("holding")
             assert behaviour(overwrite).startswith("overwriting")
+
+
+def test_verdict_matches_the_gate_values():
+    """From hold, b_f slid to 0: f = 0.5 and i ≈ 0.002 fade the memory; nothing is "mixed" in (issue 19)."""
+    faded = one_unit_step(**(start_values() | {"b_f": 0.0}))
+    assert faded.i < 0.01 and abs(faded.f - 0.5) < 0.01
+    words = behaviour(faded)
+    assert words.startswith("fading") and "0.50" in words and "mixing" not in words
+    writing = one_unit_step(**(start_values() | {"b_f": -6.0, "b_i": 0.0}))
+    assert behaviour(writing).startswith("writing part of the candidate")
+    keeping = one_unit_step(**(start_values() | {"b_i": 0.0}))
+    assert behaviour(keeping).startswith("keeping the memory")
+    mixing = one_unit_step(**(start_values() | {"b_f": 0.0, "b_i": 0.0}))
+    assert behaviour(mixing).startswith("mixing") and "0.50" in behaviour(mixing)
+    for state in (faded, writing, keeping, mixing):  # every verdict's numbers are the state's own
+        for gate in ("f", "i"):
+            value = getattr(state, gate)
+            if 0.1 <= value <= 0.9:
+                assert f"{value:.2f}" in behaviour(state)
+
+
+def test_explorer_opens_where_the_exercise_starts():
+    """Notebook 04's exercise starts from hold with x(t) = 1, h(t−1) = 0, c(t−1) = 1: the explorer opens there."""
+    sliders = cell_sliders()
+    assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL | PRESETS["hold"]
+    assert (sliders["x_t"].value, sliders["h_prev"].value, sliders["c_prev"].value) == (1.0, 0.0, 1.0)
+    explorer = CellExplorer()
+    assert explorer.state == one_unit_step(**(DEFAULT_CELL | PRESETS["hold"]))
+    assert explorer.image.tooltip.startswith("One LSTM step") and "c(t) = 1.00" in explorer.image.tooltip
 
 
 def test_missing_parameters_take_their_defaults():
@@ -128,21 +158,23 @@ def test_cell_explorer_updates_in_place():
 def test_cell_widgets_match_the_step_arguments():
     sliders = cell_sliders()
     assert set(sliders) == {"x_t", "h_prev", "c_prev", *CELL_PARAMS}
-    assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
     explorer = CellExplorer()
-    layout = cell_layout(sliders, explorer, explorer.image)
+    out = widgets.Output()
+    layout = cell_layout(sliders, explorer, out)
+    assert "cell-explorer-out" in out._dom_classes
     presets = layout.children[0]
     assert "cell-presets" in presets._dom_classes
-    buttons = {child.description: child for child in presets.children if isinstance(child, widgets.Button)}
-    assert set(buttons) == {"default", *PRESETS}
-    assert all(button.tooltip and "preset-button" in button._dom_classes for button in buttons.values())
-    buttons["hold"].click()
-    assert sliders["b_f"].value == PRESETS["hold"]["b_f"] and sliders["b_i"].value == PRESETS["hold"]["b_i"]
-    sliders["b_f"].value = 0.0  # "from hold, slide b(f) down"
-    buttons["hold"].click()  # clicking the same preset again restores it
-    assert sliders["b_f"].value == PRESETS["hold"]["b_f"]
-    buttons["default"].click()
+    buttons, status = presets.children
+    assert isinstance(buttons, widgets.ToggleButtons) and buttons.options == ("default", *PRESETS)
+    assert all(buttons.tooltips) and buttons.description == "preset"
+    assert buttons.value == "hold" and "active preset: <b>hold</b>" in status.value  # the active one is shown
+    sliders["b_f"].value = 0.0  # "from hold, slide b(f) down": no preset is active any more, and it says so
+    assert buttons.value is None and "no preset active" in status.value
+    buttons.value = "hold"  # choosing the same preset again restores it
+    assert sliders["b_f"].value == PRESETS["hold"]["b_f"] and "hold" in status.value
+    buttons.value = "default"
     assert {name: slider.value for name, slider in sliders.items()} == DEFAULT_CELL
+    assert buttons.value == "default"  # setting several sliders did not deselect the preset being applied
 
 
 def test_a_preset_click_redraws_once():
@@ -151,12 +183,11 @@ def test_a_preset_click_redraws_once():
     for slider in sliders.values():  # what interactive_output does: every slider move calls update
         slider.observe(lambda _change: explorer.update(show=False, **{k: w.value for k, w in sliders.items()}),
                        names="value")
-    presets = cell_layout(sliders, explorer, explorer.image).children[0]
-    hold = next(child for child in presets.children if getattr(child, "description", "") == "hold")
+    buttons = cell_layout(sliders, explorer, widgets.Output()).children[0].children[0]
     renders, refresh = [], explorer._render.refresh
     explorer._render.refresh = lambda: renders.append(1) or refresh()
-    hold.click()
-    assert explorer.state == one_unit_step(**(DEFAULT_CELL | PRESETS["hold"]))  # the figure shows the preset
+    buttons.value = "forget"
+    assert explorer.state == one_unit_step(**(DEFAULT_CELL | PRESETS["forget"]))  # the figure shows the preset
     assert len(renders) == 1  # several sliders changed, one redraw
 
 
@@ -207,6 +238,29 @@ def test_time_explorer_steps_and_reads_out():
     explorer.set_sequence(later, run_lstm(later, spike_weights()), title="spikes at t = 4, 5 and 10")
     assert explorer._step == 9  # a new sequence keeps the step the slider shows
     assert explorer._input_ax.get_title() == "spikes at t = 4, 5 and 10"
+    assert "spikes at t = 4, 5 and 10" in explorer.image.tooltip and "t = 9 is boxed" in explorer.image.tooltip
+
+
+def test_time_explorer_colour_scales_stay_fixed_across_sequences():
+    """Two runs compare by colour: the scales do not follow each run (issue 19: ±0.4 for one sequence, ±1 for
+    another); c beyond its scale is flagged, and a new sequence of the same length redraws only the layers."""
+    small, large = [0.05, 0.1, 0.15, 0.2], [2.0, 4.0, 6.0, 8.0]
+    weights = spike_weights()
+    explorer = TimeExplorer(small, run_lstm(torch.tensor(small).reshape(-1, 1), weights))
+    limits = {name: image.get_clim() for name, image in explorer._images.items()}
+    assert limits["g"] == limits["h"] == (-1.0, 1.0) and limits["f"] == (0.0, 1.0) and limits["c"] == (-1.0, 1.0)
+    assert not explorer.clipped
+    full, layers = explorer._render.redraw_background, explorer._render.redraw_layers
+    calls = []
+    explorer._render.redraw_background = lambda: calls.append("full") or full()
+    explorer._render.redraw_layers = lambda: calls.append("layers") or layers()
+    explorer.set_sequence(large, run_lstm(torch.tensor(large).reshape(-1, 1), weights))
+    assert {name: image.get_clim() for name, image in explorer._images.items()} == limits
+    assert explorer.clipped  # unit 2's clock and the spikes push c above 1
+    assert calls == ["layers"]
+    largest = run_lstm(torch.tensor(large).reshape(-1, 1), weights).c.abs().max().item()
+    own = TimeExplorer(large, run_lstm(torch.tensor(large).reshape(-1, 1), weights)).limits["c"]
+    assert largest <= own < 2 * largest  # by default the first run's largest |c|, rounded up to 1, 2, 3, 5, ...
 
 
 def test_time_explorer_summarises_many_units_and_takes_new_sequences():
@@ -351,3 +405,22 @@ def test_sequence_explorer_recovers_after_bad_input(result, capsys):
     assert again.ok and explorer.view.seq_len == 4 and any("Outside" in note for note in again.notes)
     with pytest.raises(TypeError, match="train_arithmetic_lstm"):
         SequenceExplorer(result.model)
+
+
+# --- notebook 02's gradient explorer: the rule of thumb's readout ------------------------------------------------
+
+
+@pytest.mark.parametrize(("scale", "flagged"), [(1.0, False), (2.0, False), (4.0, True), (6.0, True)])
+def test_gradient_readout_flags_where_the_rule_of_thumb_fails(scale, flagged):
+    """Issue 19: at W_hh scale 4 the readout said ρ × mean tanh′ = 0.95 while the curve climbed to 2.4e+03."""
+    from lstm_helpers.gradients import GradientExplorer, per_step_factor
+
+    explorer = GradientExplorer(max_len=100)
+    profile = explorer.update(scale, 60)
+    shown = explorer.readout.value
+    assert "gradient-readout" in explorer.readout._dom_classes
+    assert ("does not apply" in shown) is flagged
+    assert f"{per_step_factor(profile, 59):.3f}" in shown
+    if flagged:  # the rule says "vanishing" (below 1) while the measured curve grows: the readout says both
+        assert "is below 1, yet the gradient grows" in shown and per_step_factor(profile, 59) > 1
+    assert explorer.image.tooltip.startswith(f"Vanilla RNN with W_hh scaled by {scale:g}")
