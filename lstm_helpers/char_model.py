@@ -429,10 +429,10 @@ def load_shipped(weights=SHIPPED_WEIGHTS, metadata=SHIPPED_METADATA):
     if meta["architecture"]["vocab_size"] != len(vocab):
         raise _mismatch("vocab_size", meta["architecture"]["vocab_size"], len(vocab), rebuild)
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
-    if meta.get("weights_sha256") not in (None, digest):
+    if meta.get("weights_sha256") != digest:
         raise ValueError(
             f"{weights.name} does not match the sha256 recorded in {metadata.name} (got {digest[:12]}..., "
-            f"expected {str(meta['weights_sha256'])[:12]}...): the file was changed or damaged. Restore both files "
+            f"expected {str(meta.get('weights_sha256'))[:12]}...): the file was changed or damaged. Restore both files "
             f"from git (git checkout lstm_helpers/data/) or {rebuild[0].lower() + rebuild[1:]}"
         )
     model = build_model(meta["architecture"])

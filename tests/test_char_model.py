@@ -1,5 +1,6 @@
 """The capstone's model, scoring, sampling, training tool and shipped weights (lstm_helpers.char_model, notebook 09)."""
 
+import hashlib
 import json
 import math
 import shutil
@@ -92,7 +93,9 @@ def test_matched_hidden_sizes_have_about_the_same_parameter_count():
 def test_shipped_model_loads_and_scores_what_it_records(split_ids):
     model, meta = load_shipped()
     _, val_ids = split_ids
-    assert SHIPPED_WEIGHTS.stat().st_size <= 5 * 1024 * 1024
+    assert SHIPPED_WEIGHTS.stat().st_size <= 8 * 1024 * 1024
+    assert meta["weights_sha256"] == hashlib.sha256(SHIPPED_WEIGHTS.read_bytes()).hexdigest()
+    assert meta["training"]["validation_chars"] == len(val_ids)  # trained and checkpointed on today's split
     assert {k: v for k, v in meta["architecture"].items() if k != "dropout"} == {
         "cell": "lstm",
         "vocab_size": 103,
@@ -129,7 +132,15 @@ def test_loader_says_what_does_not_match(tmp_path):
     def other_torch(meta):
         meta["torch_version"] = "1.0.0"
 
-    for change, words in [(other_text, "text sha256"), (other_vocab, "vocabulary"), (other_size, "do not fit")]:
+    def other_weights(meta):
+        meta["weights_sha256"] = "0" * 64
+
+    for change, words in [
+        (other_text, "text sha256"),
+        (other_vocab, "vocabulary"),
+        (other_size, "do not fit"),
+        (other_weights, "does not match the sha256"),
+    ]:
         with pytest.raises(ValueError, match=words):
             load_shipped(*_copy_shipped(tmp_path, change))
     with pytest.warns(UserWarning, match="torch 1.0.0"):
@@ -233,3 +244,24 @@ def test_dynamic_evaluation_restores_the_weights_when_asked_and_learns_a_repeate
     assert not torch.equal(weights["readout.weight"], model.state_dict()["readout.weight"])
     with pytest.raises(ValueError, match="lr must be"):
         dynamic_bits(model, ids, lr=0)
+
+
+RESULTS = DATA_DIR / "char_results.json"
+
+
+def test_the_committed_test_table_reruns(split_ids):
+    """A slice of benchmarks/char_model.py's stored results, recomputed: the chosen Kneser-Ney order and the shipped
+    model on the test topics score what the JSON says, and the test split is the one the JSON was made on."""
+    from lstm_helpers.char_baselines import KneserNey
+
+    results = json.loads(RESULTS.read_text())
+    split, vocab = topic_split(), load_vocabulary()
+    assert results["test_topics"] == split.test_names and results["sizes"]["test"] == len(split.test)
+    test_ids = vocab.encode(split.test)
+    order = results["choices"]["kneser_ney_order"]
+    kn = KneserNey(split_ids[0].numpy(), len(vocab), order).bits(test_ids.numpy()).mean()
+    assert kn == pytest.approx(results["test"][f"Kneser-Ney, order {order}"]["bits_per_char"], abs=1e-9)
+    model, meta = load_shipped()
+    assert results["training_record"]["command"] == meta["command"]
+    static = char_bits(model, test_ids).mean()
+    assert static == pytest.approx(results["test"]["CharLSTM shipped, static"]["bits_per_char"], abs=2e-3)
