@@ -198,6 +198,22 @@ def stub(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     raise NotImplementedError
 
 
+def dots_stub(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh): ...
+
+
+def misaligned(z_first, W_first):
+    """[x, h] against [W_hh, W_ih] (or [h, x] against [W_ih, W_hh]): the sizes add up, the values do not."""
+
+    def lstm_step_packed(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        z = torch.cat([x_t, h_prev] if z_first == "x" else [h_prev, x_t])
+        W = torch.cat([weight_hh, weight_ih] if W_first == "hh" else [weight_ih, weight_hh], dim=1)
+        i, f, g, o = (z @ W.T + bias_ih + bias_hh).chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    return lstm_step_packed
+
+
 def h_only(*args):
     return packed_step(*args)[0]
 
@@ -211,6 +227,9 @@ PACKED_CASES = [
     (separate_products, "correct", ""),
     (..., "not attempted", ""),
     (stub, "not attempted", "NotImplementedError"),
+    (dots_stub, "not attempted", "Replace each `...`"),
+    (misaligned("x", "hh"), "wrong", "z = [x_t, h_(t−1)] but W = [weight_hh, weight_ih]"),
+    (misaligned("h", "ih"), "wrong", "z = [h_(t−1), x_t] but W = [weight_ih, weight_hh]"),
     (forgot_return, "wrong", "forget the `return`"),
     (with_order("figo"), "wrong", "f, i, g, o, but PyTorch stacks the gates as i, f, g, o"),
     (with_order("fiog"), "wrong", "f, i, o, g"),
