@@ -98,6 +98,11 @@ def kneser_ney_discounts(counts):
     return tuple(float(np.clip(r - (r + 1) * y * ratio(n[r + 1], n[r]), 0, r)) for r in (1, 2, 3))
 
 
+def _chars_back(x, distance, pad):
+    """For every position t, the character ``distance`` places before it (``pad`` before the text starts)."""
+    return np.concatenate([np.full(distance, pad, dtype=np.int64), x[: max(len(x) - distance, 0)]])[: len(x)]
+
+
 class _Counts:
     """Training counts of every order 0..``max_order`` of context, with exact integer ids for contexts.
 
@@ -129,7 +134,7 @@ class _Counts:
             self.raw.append(raw.astype(np.int32))
             if k == max_order:
                 break
-            left = np.concatenate([np.full(k + 1, V, dtype=np.int64), x[: max(len(x) - k - 1, 0)]])[: len(x)]
+            left = _chars_back(x, k + 1, V)
             pairs, ctx = np.unique(ctx * (V + 1) + left, return_inverse=True)
             self.pairs.append(pairs)
             longer = ctx * V + x
@@ -146,7 +151,7 @@ class _Counts:
         x = np.asarray(ids, dtype=np.int64)
         out = np.zeros((order + 1, len(x)), dtype=np.int64)
         for k in range(order):
-            left = np.concatenate([np.full(k + 1, V, dtype=np.int64), x[: max(len(x) - k - 1, 0)]])[: len(x)]
+            left = _chars_back(x, k + 1, V)
             query = out[k] * (V + 1) + left
             pairs = self.pairs[k + 1]
             pos = np.searchsorted(pairs, query).clip(max=len(pairs) - 1)
