@@ -7,8 +7,11 @@ before and after it, then lists where in the validation text the same units swit
 (Strobelt et al.'s LSTMVis). A text box lets the learner read their own text; ``read_text`` answers bad input with
 a short message (``check_text``) and the explorer keeps working.
 
-Function first: ``check_text``, ``find_pattern`` and ``pattern_units`` are plain functions;
-``CharExplorer.update`` is what the notebook's visible ``interactive_output`` line calls.
+Function first: ``check_text``, ``find_pattern``, ``pattern_units`` and ``quoted_span`` are plain functions;
+``CharExplorer.update`` is what the notebook's visible ``interactive_output`` line calls. The span is set with a
+range slider or, precisely, with its start and length boxes; it opens on the passage's first whole quoted string
+and moves to the learner's text when they read it. The coloured text also carries each value as a hover title and
+underlines positive values, so sign and size do not rest on colour alone.
 """
 
 import html
@@ -32,8 +35,10 @@ __all__ = [
     "trace_passage",
     "pattern_units",
     "find_pattern",
+    "quoted_span",
     "CharExplorer",
     "explorer_controls",
+    "span_boxes",
     "explorer_layout",
 ]
 
@@ -132,6 +137,20 @@ def find_pattern(h, units, length, threshold=0.5, stream=None, min_score=0.75, l
     return found
 
 
+def quoted_span(text, default_length=10):
+    """``(first, last)``, counted from 1 and both included, of the first whole quoted string in ``text``.
+
+    The span runs from the opening quote to the closing one (``"with"``, both quotes included); without a closed
+    quotation it is the first ``default_length`` characters. Introduced in notebook 10.
+    """
+    for quote in ('"', "'"):
+        start = text.find(quote)
+        stop = text.find(quote, start + 1) if start >= 0 else -1
+        if stop > start + 1 and "\n" not in text[start:stop]:
+            return start + 1, stop + 1
+    return 1, max(1, min(len(text), default_length))
+
+
 def _snippet_html(text, start, length, context=40, bounds=None):
     """The matched window of ``text`` in yellow with up to ``context`` characters either side, inside ``bounds``
     (the ``(first, stop)`` of its stream, so the context never runs into another stream); newlines show as ↵."""
@@ -182,7 +201,7 @@ class CharExplorer:
         ax.axhline(0, color="0.6", lw=0.8)
         (self.line,) = ax.plot([], [], color="tab:blue", lw=1.2)
         self.span_patch = ax.axvspan(0, 1, color="#ffe066", alpha=0.6)  # the selected span
-        self.title = ax.set_title(" ", fontsize=10)
+        self.title = ax.set_title(" ", fontsize=10.5)
         self.blit = BlitImage(fig, [self.line, self.span_patch, self.title])
         self.image = self.blit.image.add_class("char-explorer-trace")
         self._xlim = None
@@ -219,7 +238,9 @@ class CharExplorer:
         scaled = values / scale
         first, last = sorted((max(1, int(span[0])), min(len(text), int(span[1]))))
         self.text_html.value = coloured_text_html(
-            text, scaled, vmax=1.0, title=f"{state} {unit} on '{passage}' (largest |value| {scale:.2f})"
+            text, scaled, vmax=1.0, tips=[f"{state} {unit} = {value:+.2f}" for value in values], underline=scaled > 0,
+            title=f"{state} {unit} on '{passage}' (largest |value| {scale:.2f}): red and underlined above 0, blue "
+                  "below 0, paler nearer 0; hover over a character for its value",
         )
         x = np.arange(1, len(text) + 1)
         if self._xlim != len(text):
@@ -230,6 +251,8 @@ class CharExplorer:
         self.span_patch.set_x(first - 0.5)  # the span's shaded band (an axvspan Rectangle)
         self.span_patch.set_width(last - first + 1)
         self.title.set_text(f"{state} {unit} over '{passage}' (÷ {scale:.2f}); span {first}–{last}")
+        self.blit.alt = (f"Line plot of {state} {unit} over the {len(text)} characters of '{passage}', divided by its "
+                         f"largest |value| {scale:.2f}; the span {first}–{last} is shaded.")
         self.blit.refresh()
         if (passage, first, last, threshold) != self.state:
             self.state = (passage, first, last, threshold)
@@ -271,11 +294,16 @@ class CharExplorer:
         return self.blit.png()
 
 
-def explorer_controls(explorer, unit=0, state="h", passage=None, span=(1, 10), threshold=0.5):
-    """The explorer's sliders and menus, as a dict for ``interactive_output(explorer.update, controls)``."""
+def explorer_controls(explorer, unit=0, state="h", passage=None, span=None, threshold=0.5):
+    """The explorer's sliders and menus, as a dict for ``interactive_output(explorer.update, controls)``.
+
+    ``span`` is ``(first, last)``, counted from 1; by default the passage's first whole quoted string
+    (``quoted_span``). ``explorer_layout`` adds start and length boxes to set it precisely.
+    """
     names = list(explorer.passages)
     passage = passage if passage in explorer.passages else names[0]
     length = len(explorer.passages[passage])
+    span = quoted_span(explorer.passages[passage]) if span is None else span
     controls = {
         "state": widgets.ToggleButtons(
             options=[("h (hidden)", "h"), ("c (cell)", "c")], value=state, description="state",
@@ -285,7 +313,7 @@ def explorer_controls(explorer, unit=0, state="h", passage=None, span=(1, 10), t
         "passage": widgets.Dropdown(options=names, value=passage, description="passage"),
         "span": widgets.IntRangeSlider(
             value=span, min=1, max=length, description="span", continuous_update=False,
-            layout=widgets.Layout(width="95%"),
+            layout=widgets.Layout(width="70%"),
         ),
         "threshold": widgets.FloatSlider(
             value=threshold, min=0.1, max=0.9, step=0.05, description="on above", continuous_update=False
@@ -293,19 +321,60 @@ def explorer_controls(explorer, unit=0, state="h", passage=None, span=(1, 10), t
     }
 
     def passage_changed(change):
-        new_length = len(explorer.passages[change["new"]])
+        text = explorer.passages[change["new"]]
         span_slider = controls["span"]
         with span_slider.hold_trait_notifications():
-            span_slider.max = new_length
-            span_slider.value = (min(span_slider.value[0], new_length), min(span_slider.value[1], new_length))
+            span_slider.max = len(text)
+            span_slider.value = quoted_span(text)  # a new passage: its first quotation, like the first one
 
     controls["passage"].observe(passage_changed, "value")
     return controls
 
 
+def span_boxes(span_slider):
+    """Start and length boxes linked both ways to the range slider ``span_slider``: a span set to the character.
+
+    The slider's two handles sit a couple of pixels per character apart on a long passage; the boxes take typed
+    numbers and arrow keys. Introduced in notebook 10.
+    """
+    first, last = span_slider.value
+    start = widgets.BoundedIntText(value=first, min=1, max=span_slider.max, description="span start",
+                                   style={"description_width": "initial"}, layout=widgets.Layout(width="160px"))
+    length = widgets.BoundedIntText(value=last - first + 1, min=1, max=span_slider.max, description="length",
+                                    style={"description_width": "initial"}, layout=widgets.Layout(width="130px"))
+    busy = []
+
+    def from_boxes(_change):
+        if busy:
+            return
+        first = min(start.value, span_slider.max)
+        busy.append(True)
+        try:
+            span_slider.value = (first, min(span_slider.max, first + length.value - 1))
+        finally:
+            busy.pop()
+
+    def from_slider(_change):
+        if busy:
+            return
+        busy.append(True)
+        try:
+            start.max = length.max = span_slider.max
+            first, last = span_slider.value
+            start.value, length.value = first, last - first + 1
+        finally:
+            busy.pop()
+
+    start.observe(from_boxes, "value")
+    length.observe(from_boxes, "value")
+    span_slider.observe(from_slider, ["value", "max"])
+    return widgets.HBox([start, length]).add_class("char-explorer-span-boxes")
+
+
 def explorer_layout(explorer, controls, out=None):
     """The explorer's widgets in one box, with the text box and button that read the learner's own text."""
     box = widgets.Textarea(
+        description="your text", style={"description_width": "initial"},
         placeholder="Type or paste text here (a sentence, a line of Python), then press the button.",
         layout=widgets.Layout(width="95%", height="60px"),
     ).add_class("char-explorer-input")
@@ -320,19 +389,21 @@ def explorer_layout(explorer, controls, out=None):
         passage = controls["passage"]
         if YOUR_TEXT not in passage.options:
             passage.options = [*passage.options, YOUR_TEXT]
-        length = len(checked.text)
-        controls["span"].max = length
+        span = controls["span"]
         if passage.value == YOUR_TEXT:  # the same menu entry: refresh by hand
+            with span.hold_trait_notifications():
+                span.max = len(checked.text)
+                span.value = quoted_span(checked.text)  # the span follows the new text
             explorer.state = None
             explorer.update(**{name: widget.value for name, widget in controls.items()})
         else:
-            passage.value = YOUR_TEXT
+            passage.value = YOUR_TEXT  # passage_changed moves the span onto the new text
 
     button.on_click(read)
     rows = [
         widgets.HBox([controls["state"], controls["passage"]]),
         widgets.HBox([controls["unit"], controls["threshold"]]),
-        controls["span"],
+        widgets.HBox([controls["span"], span_boxes(controls["span"])]),
         explorer.image,
         explorer.text_html,
         explorer.pattern_html,

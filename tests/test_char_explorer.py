@@ -15,6 +15,8 @@ from lstm_helpers.char_explorer import (
     explorer_layout,
     find_pattern,
     pattern_units,
+    quoted_span,
+    span_boxes,
 )
 from lstm_helpers.char_model import CharLSTM
 
@@ -101,6 +103,53 @@ def test_controls_and_layout_read_the_box(explorer):
     button.click()  # the same entry again: refreshed by hand, no error
     for widget in (explorer.text_html, explorer.pattern_html, explorer.message_html, explorer.image):
         assert widget._dom_classes, "every output has a CSS class for the browser test"
+
+
+def test_span_opens_on_a_whole_quotation_and_follows_typed_text(explorer):
+    """Issue 19: the span opened on `"with` (no closing quote) and stayed put after "Read my text"."""
+    assert quoted_span('see "with" here') == (5, 10)  # both quotes included
+    assert quoted_span("no quotes at all") == (1, 10) and quoted_span("ab") == (1, 2)
+    controls = explorer_controls(explorer, passage="one")
+    first, last = controls["span"].value
+    assert explorer.passages["one"][first - 1 : last] == '"cd"'
+    layout = explorer_layout(explorer, controls)
+    box = next(w for w in layout.children if hasattr(w, "children") and any(
+        "char-explorer-input" in c._dom_classes for c in w.children)).children
+    area, button = box
+    assert area.description == "your text"  # an accessible name, not only a placeholder
+    area.value = 'f(x, "bad")'
+    button.click()
+    first, last = controls["span"].value
+    assert area.value[first - 1 : last] == '"bad"'
+    area.value = 'y = "a bach"'
+    button.click()  # the same menu entry again: the span still follows the text
+    first, last = controls["span"].value
+    assert area.value[first - 1 : last] == '"a bach"'
+
+
+def test_span_boxes_set_the_span_precisely(explorer):
+    controls = explorer_controls(explorer, passage="one", span=(3, 6))
+    boxes = span_boxes(controls["span"])
+    start, length = boxes.children
+    assert (start.value, length.value) == (3, 4) and start.description == "span start"
+    start.value = 10
+    assert controls["span"].value == (10, 13)
+    length.value = 1
+    assert controls["span"].value == (10, 10)
+    controls["span"].value = (20, 29)
+    assert (start.value, length.value) == (20, 10)
+    length.value = 500  # longer than the passage: cut at its end
+    assert controls["span"].value[1] == controls["span"].max
+
+
+def test_coloured_text_shows_sign_and_value_without_colour(explorer):
+    explorer.update("h", 0, "one", (1, 3))
+    shown = explorer.text_html.value
+    assert 'title="h 0 = +' in shown or 'title="h 0 = -' in shown  # every character's value on hover
+    values = explorer.trace("one")[2][:, 0]
+    assert shown.count("text-decoration:underline") == int((values > 0).sum())  # positive values underlined
+    assert "underlined above 0" in shown
+    assert explorer.image.tooltip.startswith("Line plot of h 0")
 
 
 def test_constructor_refuses_bad_passages():
