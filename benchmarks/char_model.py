@@ -201,11 +201,10 @@ def main():
     print(f"\nTEST, {len(test_ids):,} characters in {len(test_topics)} topics; 95% intervals over topics:")
     print(f"| {'model':58} | bits/char (95% CI) |\n|{'-' * 60}|--------------------|")
     for name, row in table.items():
-        text = (
-            format_with_interval(row["bits_per_char"], row["low"], row["high"])
-            if "low" in row
-            else f"{row['bits_per_char']:.2f}"
-        )
+        if "low" not in row or row["high"] - row["low"] < 1e-9:  # no interval, or none needed (a constant)
+            text = f"{row['bits_per_char']:.2f}" + (" (the same on every character)" if "low" in row else "")
+        else:
+            text = format_with_interval(row["bits_per_char"], row["low"], row["high"])
         print(f"| {name:58} | {text} |")
     print(
         f"\nLSTM with dynamic evaluation minus each baseline (negative: the LSTM needs fewer bits); best baseline "

@@ -12,7 +12,7 @@ no seeding, no plotting style, no printing.
 | ``gradients`` | gradient norm against distance in time; the gradient slider | 02, 05 |
 | ``explorer`` | the single-cell gate explorer | 04 |
 | ``time_explorer`` | the through-time gate explorer (heatmaps, Play) | 04, 08 |
-| ``memory_task`` | the recall-after-a-delay task, RNN/GRU/LSTM classifiers | 05, 11 |
+| ``memory_task`` | the recall-after-a-delay task, RNN/GRU/LSTM classifiers | 05, 12 |
 | ``backward`` | the LSTM backward pass by hand: one step, BPTT, exact cell-state Jacobians | 06 |
 | ``data`` | arithmetic sequences, boundary-respecting windows, unseen windows, scaling | 07 |
 | ``models`` | ``SimpleLSTM`` | 07 |
@@ -20,11 +20,12 @@ no seeding, no plotting style, no printing.
 | ``arithmetic`` | tutorial and course recipes, ablation, unseen windows, untrained control | 07, 08 |
 | ``sequence_explorer``, ``parsing`` | the trained model's gates on a typed sequence | 08 |
 | ``char_data`` | the capstone's frozen text, its topic split, the vocabulary | 09, 10 |
-| ``char_baselines`` | n-gram and compressor baselines in bits per character | 09 |
-| ``char_model`` | the character-level LSTM: training, scoring, sampling, the shipped weights | 09, 10 |
+| ``char_baselines`` | a simple smoother, modified Kneser-Ney (static, adaptive), zlib/bz2/xz/PPMd | 09, 11 |
+| ``stats`` | bootstrap intervals (blocks or topics), paired differences, printing supported digits | 09, 10, 11 |
+| ``char_model`` | the character-level LSTM: training, scoring, dynamic evaluation, sampling, weights | 09, 10, 11 |
 | ``char_cells``, ``char_explorer`` | features, cell search with controls, probes, interventions, the explorer | 10 |
-| ``variants`` | GRU, stacked and bidirectional LSTMs from scratch, checked against ``torch.nn`` | 11 |
-| ``measure``, ``sweeps`` | parameter counts, timing, saved-activation memory; seed sweeps | 11 |
+| ``variants`` | GRU, stacked and bidirectional LSTMs from scratch, checked against ``torch.nn`` | 12 |
+| ``measure``, ``sweeps`` | parameter counts, timing, saved-activation memory; seed sweeps | 12 |
 """
 
 __version__ = "0.1.0"
