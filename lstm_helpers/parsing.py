@@ -20,6 +20,9 @@ _NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infin
 _EXAMPLE = "e.g. 3, 6, 9, 12"
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")  # 1,000: a comma followed by exactly three digits
 _MIXED_SEPARATORS = re.compile(r",\s|\d\s+\d")  # some numbers separated by ", " or by spaces
+_DECIMAL_COMMA = re.compile(r"\d,\d")  # 1,5: a comma between digits, read as a decimal comma when other separators
+_OTHER_SEPARATORS = re.compile(r",\s|\d\s+\d|;")  # ... such as ", ", spaces or semicolons also separate numbers
+_RAISED = ("<super>", "<sub>", "<fraction>")  # decompositions NFKC would fold into plain digits: 1² -> 12, ½ -> 1⁄2
 _BRACKETS = {"[": "]", "(": ")", "{": "}"}
 
 
@@ -43,7 +46,10 @@ def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
 
     Commas separate numbers; thousands separators are not read (``1,000, 2,000`` is refused with that explanation,
     while ``100,200,300,400`` is four numbers). A Python-style list ``[3, 6, 9, 12]``, full-width digits and commas
-    (``３，６``) and the typographic minus sign are accepted. Returns ``ParsedSequence(values, "")`` on success, or
+    (``３，６``) and the typographic minus sign are accepted. Superscripts, subscripts and fractions (``1²``, ``½``)
+    are refused with an explanation (Unicode normalisation would silently read ``1²`` as 12), and so are decimal
+    commas among other separators (``1,5, 3, 4,5, 6`` or ``1,5; 3``): commas separate numbers here. Returns
+    ``ParsedSequence(values, "")`` on success, or
     ``ParsedSequence((), message)`` where ``message`` says what was wrong and what was expected (empty text, a word,
     ``1,,2``, too few or too many numbers, NaN/inf, magnitudes above ``max_abs``, numbers so small they would
     underflow to 0 such as ``1e-400``). Only a non-string ``text`` raises (a ``TypeError``: that is a bug in the
@@ -60,6 +66,14 @@ def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
 
     if len(text) > 40 * max_len:  # a huge paste: refuse before any other work
         return _fail(f"That is far too long ({len(text):,} characters). {expected}")
+    raised = [ch for ch in text if unicodedata.decomposition(ch).startswith(_RAISED)]
+    if raised:  # refused before NFKC, which would silently turn 1² into 12 and 2³ into 23
+        if unicodedata.decomposition(raised[0]).startswith("<fraction>"):
+            return _fail(f"'{raised[0]}' is a fraction character: type it as a decimal, e.g. 0.5. {expected}")
+        return _fail(
+            f"'{raised[0]}' is a superscript or subscript, which would be read as a digit (1² as 12): type the "
+            f"values, e.g. 1, 4, 9, 16. {expected}"
+        )
     # full-width digits and commas become ASCII (NFKC); the typographic minus and the ideographic comma are accepted
     cleaned = unicodedata.normalize("NFKC", text).replace("\u2212", "-").replace("\u3001", ",").strip()
     if len(cleaned) >= 2 and _BRACKETS.get(cleaned[0]) == cleaned[-1]:  # a list such as [3, 6, 9, 12]
@@ -74,6 +88,12 @@ def parse_sequence(text, min_len=4, max_len=20, max_abs=MAX_ABS_VALUE):
         return _fail(
             f"'{thousands.group()}' looks like a thousands separator, but commas separate numbers here: write "
             f"1000, not 1,000. {expected}"
+        )
+    decimal = _DECIMAL_COMMA.search(cleaned)
+    if decimal and _OTHER_SEPARATORS.search(cleaned):
+        return _fail(
+            f"'{decimal.group()}' looks like a decimal comma; commas separate numbers here: write "
+            f"{decimal.group().replace(',', '.')}. {expected}"
         )
     if "," in cleaned:
         tokens = [token.strip() for token in cleaned.split(",")]

@@ -62,6 +62,13 @@ def test_valid_inputs_parse(text, expected):
         ("1e-400, 1, 2, 3", ["1e-400", "underflows to 0"]),
         ("1, 2, 3, 4.5e-999", ["underflows to 0"]),
         ("[1, 2]", ["2 numbers"]),
+        ("1², 2², 3², 4²", ["'²'", "superscript", "1² as 12"]),  # NFKC would read 12, 22, 32, 42
+        ("2³ 3³ 4³ 5³", ["'³'", "superscript"]),
+        ("x₁, 2, 3, 4", ["'₁'", "subscript"]),
+        ("½, 1, 1½, 2", ["'½'", "fraction", "0.5"]),
+        ("1,5, 3, 4,5, 6", ["'1,5'", "decimal comma", "write 1.5"]),
+        ("1,5; 3; 4,5; 6", ["decimal comma"]),
+        ("1,5 3 4,5 6", ["decimal comma"]),
     ],
 )
 def test_bad_inputs_give_a_message_saying_what_was_expected(text, words):
