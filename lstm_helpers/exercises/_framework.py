@@ -2,6 +2,13 @@
 
 Introduced in notebook 00 (``00_start_here``). The graders themselves live in one module per notebook
 (``nb01.py``, ``nb02.py``, ...).
+
+One stub convention in every notebook: a value to fill in is ``answer = ...`` and a function to write is
+``def name(...):`` with the body ``...  # your code: return ...``. One placeholder everywhere means one instruction
+("replace each ``...``"); a ``...`` body returns None, which ``is_stub`` recognises without running anything, so the
+check says "not attempted" rather than "you forgot ``return``"; and the learner deletes one token, not a line that
+looks like an error. A ``raise NotImplementedError`` body is still recognised (``_STILL_RAISES``), but new notebooks
+use ``...``.
 """
 
 import dis
