@@ -5,8 +5,9 @@ one restore of the saved background, a redraw of a few artists and a PNG encode 
 Pictures are rendered with 2 pixels per CSS pixel and shown at the figure's own size, so text stays sharp on
 ordinary and high-density screens instead of being stretched. ``png_bytes`` encodes them without PNG's row filters
 and with the fastest zlib level: about 2.5 times faster than Pillow's encoder on these pictures, at about 10% more
-bytes. Every picture carries alt text (the ``Image`` widget's ``tooltip``, which reaches the page as the ``<img>``'s
-``title``; ``with_picture``'s labeller copies it into ``alt``).
+bytes. Every picture carries alt text: ipywidgets 8.1's ``Image`` has no ``alt`` (and setting its ``tooltip`` breaks
+its view), so ``BlitImage.picture`` holds the ``Image`` and a hidden ``HTML`` with the text, which
+``with_picture``'s labeller script copies into the ``<img>``'s ``alt``.
 
 ``with_picture`` wraps a widget so that a saved notebook, opened without running it (on GitHub, or in JupyterLab
 before the kernel has run the cell), shows a still picture of the widget's default state and a one-line note
@@ -45,8 +46,8 @@ PIXEL_RATIO = 2  # image pixels per CSS pixel: sharp on high-density screens, st
 RUN_NOTE = "▶ Run this cell to use the sliders. The picture shows where they start."
 
 # Names every slider handle after its slider's visible description (ipywidgets 8 leaves role="slider" unnamed), and
-# copies each widget picture's title (its alt text, from the Image's tooltip) into alt. Runs once per page and then
-# follows new widgets with a MutationObserver; idempotent.
+# copies each picture's alt text (a hidden .picture-alt HTML widget next to it) into the <img>'s alt. Runs once per
+# page and then follows new and changed widgets with a MutationObserver; idempotent.
 LABEL_CONTROLS_JS = """
 (function () {
   function label() {
@@ -59,8 +60,10 @@ LABEL_CONTROLS_JS = """
         if (handle.getAttribute('aria-label') !== full) { handle.setAttribute('aria-label', full); }
       });
     });
-    document.querySelectorAll('.jp-OutputArea img.widget-image[title]').forEach(function (img) {
-      if (img.getAttribute('alt') !== img.title) { img.setAttribute('alt', img.title); }
+    document.querySelectorAll('.jp-OutputArea .picture-alt').forEach(function (text) {
+      var img = text.parentElement ? text.parentElement.querySelector('img.widget-image') : null;
+      var alt = text.textContent.trim();
+      if (img && alt && img.getAttribute('alt') !== alt) { img.setAttribute('alt', alt); }
     });
   }
   label();
@@ -71,8 +74,7 @@ LABEL_CONTROLS_JS = """
     pending = true;
     window.requestAnimationFrame(function () { pending = false; label(); });
   });
-  window.lstmCourseLabeller.observe(document.body, {childList: true, subtree: true, attributes: true,
-                                                     attributeFilter: ['title']});
+  window.lstmCourseLabeller.observe(document.body, {childList: true, subtree: true, characterData: true});
 })();
 """
 
@@ -101,7 +103,8 @@ class BlitImage:
 
     ``layers`` are artists (images, whole axes) that change now and then, not at every move: ``redraw_layers``
     draws them again onto the saved still parts, without a full draw (no layout, no colour bars, no titles).
-    ``alt`` is the picture's alt text (default: the figure's title).
+    ``alt`` is the picture's alt text (default: the figure's title). Show ``picture`` (the ``image`` and its alt
+    text) in a layout.
     """
 
     def __init__(self, fig, animated, alt="", layers=()):
@@ -113,18 +116,22 @@ class BlitImage:
             artist.set_animated(True)
         self.width_css = width_css = round(fig.get_figwidth() * CSS_DPI)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width_css}px", max_width="100%"))
-        self.image.tooltip = alt or fig.get_suptitle() or "a figure"  # reaches the page as the <img>'s title
+        self._alt = widgets.HTML(layout=widgets.Layout(display="none")).add_class("picture-alt")
+        self.picture = widgets.VBox([self.image, self._alt]).add_class("explorer-picture")
+        self._alt_text = None
+        self.alt = alt or fig.get_suptitle() or "a figure"
         self._background = self._still = None
 
     @property
     def alt(self):
         """The picture's alt text (what a screen reader says for it)."""
-        return self.image.tooltip
+        return self._alt_text
 
     @alt.setter
     def alt(self, text):
-        if self.image.tooltip != text:
-            self.image.tooltip = text
+        if self._alt_text != text:
+            self._alt_text = text
+            self._alt.value = html.escape(text)
 
     def redraw_background(self):
         """Draw everything that is not animated, then the layers (call after changing axes, images or labels)."""

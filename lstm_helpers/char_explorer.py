@@ -204,6 +204,7 @@ class CharExplorer:
         self.title = ax.set_title(" ", fontsize=10.5)
         self.blit = BlitImage(fig, [self.line, self.span_patch, self.title])
         self.image = self.blit.image.add_class("char-explorer-trace")
+        self.picture = self.blit.picture  # the trace with its alt text
         self._xlim = None
 
     def trace(self, name):
@@ -292,6 +293,11 @@ class CharExplorer:
     def png(self):
         """The trace picture as PNG bytes (for the still picture of a saved notebook)."""
         return self.blit.png()
+
+    @property
+    def alt(self):
+        """The trace picture's alt text: what it shows, in words."""
+        return self.blit.alt
 
 
 def explorer_controls(explorer, unit=0, state="h", passage=None, span=None, threshold=0.5):
@@ -404,7 +410,7 @@ def explorer_layout(explorer, controls, out=None):
         widgets.HBox([controls["state"], controls["passage"]]),
         widgets.HBox([controls["unit"], controls["threshold"]]),
         widgets.HBox([controls["span"], span_boxes(controls["span"])]),
-        explorer.image,
+        explorer.picture,
         explorer.text_html,
         explorer.pattern_html,
         widgets.HBox([box, button]),

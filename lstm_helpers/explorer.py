@@ -202,6 +202,7 @@ class CellExplorer:
         self._render = BlitImage(fig, moving)
         self.fig = fig
         self.image = self._render.image
+        self.picture = self._render.picture  # the image with its alt text: what a layout shows
         self.state = None
         self._paused = False
         self.update(show=False, **start_values(values))
@@ -241,6 +242,11 @@ class CellExplorer:
     def width_css(self):
         """The picture's width in CSS pixels (for ``with_picture``)."""
         return self._render.width_css
+
+    @property
+    def alt(self):
+        """The picture's alt text: what it shows, in words."""
+        return self._render.alt
 
     def _repr_png_(self):
         return self.png()
@@ -357,4 +363,4 @@ def cell_layout(sliders, explorer, out):
         widgets.HBox([sliders[f"{kind}_{gate}"] for kind in ("wx", "wh", "b")]) for gate in GATES
     ]
     gate_box = widgets.VBox([widgets.HTML("<b>gate weights and biases</b>"), *gate_rows])
-    return widgets.VBox([presets, widgets.HBox([state_box, gate_box]), explorer.image, out])
+    return widgets.VBox([presets, widgets.HBox([state_box, gate_box]), explorer.picture, out])

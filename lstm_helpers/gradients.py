@@ -248,6 +248,7 @@ class GradientExplorer:
         self._render = BlitImage(fig, [self._line])
         self.fig = fig
         self.image = self._render.image
+        self.picture = self._render.picture  # the image with its alt text: what a layout shows
         self.width_css = self._render.width_css
         self.readout = widgets.HTML().add_class("gradient-readout")  # the numbers, shown above the figure
         self.profile = None
@@ -277,6 +278,11 @@ class GradientExplorer:
     def png(self):
         """The current picture as PNG bytes (the still picture a saved notebook shows)."""
         return self._render.png()
+
+    @property
+    def alt(self):
+        """The picture's alt text: what it shows, in words."""
+        return self._render.alt
 
     def _repr_png_(self):
         return self.png()

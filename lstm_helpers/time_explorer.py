@@ -126,7 +126,7 @@ def step_readout_html(x, trace, t, max_units=8):
         for label, reduce in (("mean over units", np.mean), ("smallest", np.min), ("largest", np.max)):
             row = "".join(f"<td style='padding: 0 8px'>{n} = {reduce(parts[n][k]):.3f}</td>" for n in QUANTITIES)
             rows.append(f"<tr><td>{label}</td>{row}</tr>")
-    table = f"<table style='font-family: monospace'><tr><th></th>{cells}</tr>{''.join(rows)}</table>"
+    table = f"<table style='font-family: monospace'><tr><th>unit</th>{cells}</tr>{''.join(rows)}</table>"
     return f"<div>{head}{table}</div>"
 
 
@@ -190,6 +190,7 @@ class TimeExplorer:
         self._render = BlitImage(fig, [self._marker, *self._boxes], layers=layers)
         self.fig = fig
         self.image = self._render.image
+        self.picture = self._render.picture  # the image with its alt text: what a layout shows
         # Lay the figure out once, with room for wide input tick labels (such as "−1000"), then keep that layout:
         # a typed sequence then costs a redraw of the layers, not a new layout.
         self._input_ax.set_ylim(-1000, 1000)
@@ -259,6 +260,11 @@ class TimeExplorer:
     def readout(self, t):
         """The values at time step ``t`` (counted from 1) as HTML (what ``update`` displays)."""
         return step_readout_html(self._x, self._trace, t)
+
+    @property
+    def alt(self):
+        """The picture's alt text as it is now (see ``alt_text``)."""
+        return self._render.alt
 
     def alt_text(self, t=None):
         """What the picture shows, in words (its alt text); with ``t``, which step is highlighted."""
@@ -331,4 +337,4 @@ def time_layout(explorer, play, slider, out):
     ``out`` (the ``interactive_output``) gets the CSS class ``time-explorer-out``.
     """
     out.add_class("time-explorer-out")
-    return widgets.VBox([widgets.HBox([play, slider]), explorer.image, out])
+    return widgets.VBox([widgets.HBox([play, slider]), explorer.picture, out])

@@ -442,3 +442,53 @@ def notebook_page(session: BrowserSession, notebook_name: str) -> Iterator[objec
         raise
     finally:
         session.server.shutdown_kernel_of(notebook_name)
+
+
+SERIOUS = ("serious", "critical")
+
+_UNNAMED_JS = """
+() => {
+  const areas = Array.from(document.querySelectorAll('.jp-OutputArea'));
+  const all = (selector) => areas.flatMap(area => Array.from(area.querySelectorAll(selector)));
+  return {
+    handles: all('.noUi-handle').length,
+    unnamedHandles: all('.noUi-handle').filter(h => !(h.getAttribute('aria-label') || '').trim())
+      .map(h => h.outerHTML.slice(0, 120)),
+    images: all('img').length,
+    imagesWithoutAlt: all('img').filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.className),
+  };
+}
+"""
+
+
+def unnamed_controls(page) -> dict:
+    """Slider handles without an accessible name and pictures without alt text, inside notebook output areas."""
+    return page.evaluate(_UNNAMED_JS)
+
+
+def axe_check(page, name: str) -> dict:
+    """Run axe-core (bundled by axe-playwright-python) on the notebook's output areas and on the whole page.
+
+    Saves both reports to results/browser/axe-<name>.json and returns ``{"outputs": [...], "page": [...]}``, each a
+    list of ``(rule id, impact, number of nodes)``. Only the output areas are the course's; the rest of the page is
+    JupyterLab's own chrome, reported but out of the course's hands.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    outputs = axe.run(page, context=".jp-OutputArea").response["violations"]
+    whole = axe.run(page).response["violations"]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"axe-{name}.json").write_text(json.dumps({"outputs": outputs, "page": whole}, indent=1))
+
+    def summary(violations):
+        return [(v["id"], v["impact"], len(v["nodes"])) for v in violations]
+
+    found = {"outputs": summary(outputs), "page": summary(whole)}
+    print(f"axe {name}: output areas {found['outputs']}; whole page {found['page']}", file=sys.stderr)
+    return found
+
+
+def serious_in_outputs(found: dict) -> list:
+    """The serious or critical axe violations inside notebook output areas (what the course must fix)."""
+    return [violation for violation in found["outputs"] if violation[1] in SERIOUS]

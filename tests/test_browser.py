@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from browser_support import (
     NOTEBOOKS_DIR,
+    axe_check,
     browser_session,
     close_notebook,
     displayed,
@@ -25,6 +26,8 @@ from browser_support import (
     notebook_page,
     nudge_slider,
     save_failure_artifacts,
+    serious_in_outputs,
+    unnamed_controls,
     wait_for_display_change,
 )
 
@@ -109,13 +112,30 @@ def slider_labelled(page, label):
     return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
 
 
+def check_accessible(page, name):
+    """Every slider handle and picture in the outputs has a name (issue 19); axe finds nothing serious there."""
+    page.wait_for_timeout(500)  # the labeller names new handles on the next animation frame
+    unnamed = unnamed_controls(page)
+    assert unnamed["handles"] > 0 and not unnamed["unnamedHandles"], f"{name}: unnamed slider handles {unnamed}"
+    assert unnamed["images"] > 0 and not unnamed["imagesWithoutAlt"], f"{name}: pictures without alt text {unnamed}"
+    found = axe_check(page, name)
+    assert not serious_in_outputs(found), f"{name}: serious axe violations in the outputs: {found['outputs']}"
+
+
+def press(locator, key, times):
+    """Press ``key`` on ``locator`` ``times`` times (a learner using the keyboard)."""
+    for _ in range(times):
+        locator.press(key)
+
+
 @for_notebook("00_start_here.ipynb")
 def test_00_smoke_slider_moves_with_keyboard(lab):
     with notebook_page(lab, "00_start_here.ipynb") as page:
-        echo = page.locator(".smoke-echo")
+        slider = slider_labelled(page, "Move me")
+        echo = page.locator(".jp-Cell", has=slider).locator(".widget-output")  # no CSS class in the notebook
         echo.scroll_into_view_if_needed()
         expect(echo).to_contain_text("You chose 3; its square is 9.")
-        slider = slider_labelled(page, "Move me")
+        expect(slider.locator(".noUi-handle")).to_have_attribute("aria-label", "Move me")  # an accessible name
         expect(slider.locator(".widget-readout")).to_have_text("3")
 
         nudge_slider(slider)
@@ -144,19 +164,56 @@ def test_04_gate_explorers_follow_their_sliders_and_presets(lab):
         wait_for_new_figure(page, figure, figure_before)
 
         check_preset_reclick_restores(page)
+        check_exercise_start_and_verdict(page)
         check_time_explorer(page)
+        check_run_all_keeps_the_exercise(page)
+        check_accessible(page, "04_gate_explorer")
 
 
 def check_preset_reclick_restores(page):
-    """Clicking the preset that is already chosen re-applies it: after "hold", slide b(f) away, click "hold" again."""
-    hold = page.locator(".cell-presets .preset-button", has_text="hold")
+    """The active preset is shown; after sliding away from "hold", clicking "hold" again re-applies it."""
+    hold = page.locator(".cell-presets .widget-toggle-button", has_text="hold")
+    status = page.locator(".cell-presets .widget-html")
     b_f = slider_labelled(page, "b (f)")
     hold.click()
     expect(b_f.locator(".widget-readout")).to_have_text("6.0")
+    expect(hold).to_have_class(re.compile(r"\bmod-active\b"))
+    expect(status).to_contain_text("active preset: hold")
     nudge_slider(b_f)
     expect(b_f.locator(".widget-readout")).not_to_have_text("6.0")
+    expect(hold).not_to_have_class(re.compile(r"\bmod-active\b"))  # no preset is shown active any more
+    expect(status).to_contain_text("no preset active")
     hold.click()
     expect(b_f.locator(".widget-readout")).to_have_text("6.0")
+    expect(hold).to_have_class(re.compile(r"\bmod-active\b"))
+
+
+def check_exercise_start_and_verdict(page):
+    """Exercise 04.predict_forget: from hold, slide b(f) from 6 down to 0; the verdict matches f = 0.5, i ≈ 0."""
+    b_f, cell_out = slider_labelled(page, "b (f)"), page.locator(".cell-explorer-out")
+    expect(b_f.locator(".widget-readout")).to_have_text("6.0")  # hold (where the explorer opened, re-applied)
+    handle = b_f.locator(".noUi-handle")
+    handle.focus()
+    press(handle, "PageDown", 12)  # 12 big steps of 0.5: from 6 down to 0, by keyboard
+    expect(b_f.locator(".widget-readout")).to_have_text("0.0")
+    expect(cell_out).to_contain_text("fading")
+    expect(cell_out).not_to_contain_text("mixing")
+    expect(cell_out).to_contain_text("c(t) ≈ 0.50 × c(t−1)")
+
+
+def check_run_all_keeps_the_exercise(page):
+    """Run All must not spoil 04.first_spike: the first time explorer still shows t = 2 and 7; the new sequence
+    appears only when the learner presses the button, in its own explorer."""
+    spikes_2_and_7 = re.compile(r"two spikes \(t = 2 and t = 7\)")
+    first = page.locator(".jp-Cell", has=page.locator(".time-explorer-out")).nth(0).locator("img.widget-image")
+    expect(first).to_have_attribute("alt", spikes_2_and_7)
+    expect(page.locator(".time-step-slider")).to_have_count(1)  # nothing else was drawn by Run All
+    reveal = page.locator(".shown-on-click")
+    reveal.scroll_into_view_if_needed()
+    reveal.click()
+    expect(page.locator(".time-step-slider")).to_have_count(2)
+    expect(page.locator("img.widget-image[alt*='spikes at t = 4, 5 and 10']")).to_have_count(1)
+    expect(first).to_have_attribute("alt", spikes_2_and_7)  # the first explorer kept its sequence
 
 
 @for_notebook("02_vanishing_gradients.ipynb")
@@ -175,7 +232,15 @@ def test_02_gradient_explorer_follows_its_slider(lab):
 
         expect(readout).not_to_have_text(before)
         wait_for_new_figure(page, figure, figure_before)
-        assert_no_error_shown(page.locator(".gradient-explorer-out"))
+        assert_no_error_shown(cell.locator(".widget-output"))
+
+        handle = slider.locator(".noUi-handle")  # now 1.25: up to 4, where the rule of thumb fails
+        handle.focus()
+        press(handle, "ArrowRight", 11)
+        expect(slider.locator(".widget-readout")).to_have_text("4.00")
+        expect(readout).to_contain_text("does not apply")
+        expect(readout).to_contain_text("yet the gradient grows")
+        check_accessible(page, "02_vanishing_gradients")
 
 
 @for_notebook("08_inside_the_trained_lstm.ipynb")
@@ -185,6 +250,7 @@ def test_08_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
         out = page.locator(".sequence-explorer-out")
         out.scroll_into_view_if_needed()
         expect(box).to_be_visible()
+        expect(page.get_by_role("textbox", name="sequence")).to_be_visible()  # named by its visible label
         expect(out).to_contain_text("prediction")
 
         type_into(box, "abc")  # not numbers: a friendly message naming what was wrong; no traceback, no prediction
@@ -199,8 +265,14 @@ def test_08_typed_sequence_gets_a_prediction_or_a_friendly_message(lab):
         numbers = re.search(r"prediction\D*?(-?\d+(?:\.\d+)?)", shown["text"])
         assert numbers, f"no predicted number in the output: {shown['text']!r}"
         assert abs(float(numbers.group(1)) - 15) < 0.5, f"3, 6, 9, 12 should give about 15: {shown['text']!r}"
+        picture = out.locator("img")
+        expect(picture).to_have_attribute("alt", re.compile(r"c \(±1\)"))  # the same colour scales ...
+        type_into(box, "100, 200, 300, 400")
+        expect(out).to_contain_text("colour scales stay the same")  # ... and c beyond them is flagged
+        expect(out.locator("img")).to_have_attribute("alt", re.compile(r"c \(±1\)"))
 
         check_time_explorer(page)
+        check_accessible(page, "08_inside_the_trained_lstm")
 
 
 @for_notebook("10_inside_the_character_model.ipynb")
@@ -217,7 +289,7 @@ def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
         expect(text).not_to_have_text(heading_before)
         wait_for_new_figure(page, trace, trace_before)
 
-        box = page.locator(".char-explorer-input textarea")
+        box = page.get_by_role("textbox", name="your text")  # an accessible name, not only a placeholder
         read = page.locator(".char-explorer-read")
         message = page.locator(".char-explorer-message")
         box.fill("naïve")  # ï is not in the model's vocabulary: a short message, never a traceback
@@ -228,6 +300,16 @@ def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
         expect(text).to_contain_text("your text")
         expect(message).to_have_text("")
         assert_no_error_shown(page.locator(".char-explorer-out"))
+        start = page.get_by_role("spinbutton", name="span start")
+        length = page.get_by_role("spinbutton", name="length")
+        expect(start).to_have_value("5")  # the span follows the typed text: its quotation "a", quotes included
+        expect(length).to_have_value("3")
+        expect(page.locator(".char-explorer-pattern")).to_contain_text("Span 5–7")
+        length.fill("1")  # set precisely by typing
+        length.press("Enter")
+        expect(page.locator(".char-explorer-pattern")).to_contain_text("Span 5–5")
+        expect(text.locator("span[title]").first).to_have_attribute("title", re.compile(r"[+-]\d\.\d\d$"))
+        check_accessible(page, "10_inside_the_character_model")
 
 
 # Notebooks whose stored outputs include widgets: opened WITHOUT running, they must show pictures and notes.

@@ -149,7 +149,7 @@ def test_coloured_text_shows_sign_and_value_without_colour(explorer):
     values = explorer.trace("one")[2][:, 0]
     assert shown.count("text-decoration:underline") == int((values > 0).sum())  # positive values underlined
     assert "underlined above 0" in shown
-    assert explorer.image.tooltip.startswith("Line plot of h 0")
+    assert explorer.alt.startswith("Line plot of h 0")
 
 
 def test_constructor_refuses_bad_passages():

@@ -109,7 +109,7 @@ def test_explorer_opens_where_the_exercise_starts():
     assert (sliders["x_t"].value, sliders["h_prev"].value, sliders["c_prev"].value) == (1.0, 0.0, 1.0)
     explorer = CellExplorer()
     assert explorer.state == one_unit_step(**(DEFAULT_CELL | PRESETS["hold"]))
-    assert explorer.image.tooltip.startswith("One LSTM step") and "c(t) = 1.00" in explorer.image.tooltip
+    assert explorer.alt.startswith("One LSTM step") and "c(t) = 1.00" in explorer.alt
 
 
 def test_missing_parameters_take_their_defaults():
@@ -238,7 +238,7 @@ def test_time_explorer_steps_and_reads_out():
     explorer.set_sequence(later, run_lstm(later, spike_weights()), title="spikes at t = 4, 5 and 10")
     assert explorer._step == 9  # a new sequence keeps the step the slider shows
     assert explorer._input_ax.get_title() == "spikes at t = 4, 5 and 10"
-    assert "spikes at t = 4, 5 and 10" in explorer.image.tooltip and "t = 9 is boxed" in explorer.image.tooltip
+    assert "spikes at t = 4, 5 and 10" in explorer.alt and "t = 9 is boxed" in explorer.alt
 
 
 def test_time_explorer_colour_scales_stay_fixed_across_sequences():
@@ -423,4 +423,4 @@ def test_gradient_readout_flags_where_the_rule_of_thumb_fails(scale, flagged):
     assert f"{per_step_factor(profile, 59):.3f}" in shown
     if flagged:  # the rule says "vanishing" (below 1) while the measured curve grows: the readout says both
         assert "is below 1, yet the gradient grows" in shown and per_step_factor(profile, 59) > 1
-    assert explorer.image.tooltip.startswith(f"Vanilla RNN with W_hh scaled by {scale:g}")
+    assert explorer.alt.startswith(f"Vanilla RNN with W_hh scaled by {scale:g}")
