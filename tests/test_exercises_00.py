@@ -61,3 +61,26 @@ def test_notebooks_show_no_answers():
                 text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
                 assert "Correct!" not in text, f"{name} stores a correct-answer message"
                 assert "VBox(children" not in text and "IntSlider(" not in text, f"{name} stores a widget repr"
+
+
+def test_contents_table_shows_each_notebooks_working_time(tmp_path):
+    """Notebook 00's contents table (tools/course.py) reads "*About N minutes ...*" from each notebook's first cell,
+    and shows "–" for a notebook without that line."""
+    import importlib.util
+    from pathlib import Path
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("course", Path(__file__).parent.parent / "tools" / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    timed, untimed = tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"
+    first = "# A\n\n*Subtitle.*\n\n*About 35 minutes: 20 of reading, 15 for the exercises.*\n\n**You will learn**"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(first)]), timed)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# B\n\n*Subtitle.*")]), untimed)
+    assert course.working_minutes(timed) == 35 and course.working_minutes(untimed) is None
+    rows = course.contents_rows([(timed, "A", "Subtitle."), (untimed, "B", "Subtitle.")], "")
+    assert "| Time |" in rows and rows.endswith("| Subtitle. | – |") and "| Subtitle. | 35 min |" in rows
+    for path in course.notebook_paths():
+        if path.name[:2] in ("00", "03", "05", "06", "07"):
+            assert course.working_minutes(path), f"{path.name}: no '*About N minutes*' line in its first cell"

@@ -67,10 +67,24 @@ def _number(path):
     return path.name[:2]
 
 
+# A notebook's working time (reading + exercises) is one italic line in its first cell, under the subtitle:
+# "*About 45 minutes: 25 of reading, 20 for the exercises.*" Notebooks without it show "–" in the contents.
+WORKING_TIME = re.compile(r"^\*About (\d+) minutes\b[^\n]*\*[ \t]*$", re.MULTILINE)
+
+
+def working_minutes(path):
+    """The estimated working time in minutes from the "*About N minutes...*" line of the first cell, or None."""
+    nb = nbformat.read(path, as_version=4)
+    match = WORKING_TIME.search(nb.cells[0].source) if nb.cells else None
+    return int(match.group(1)) if match else None
+
+
 def contents_rows(entries, link_prefix):
-    rows = ["| # | Notebook | What you do |", "|---|---|---|"]
+    rows = ["| # | Notebook | What you do | Time |", "|---|---|---|---|"]
     for path, title, subtitle in entries:
-        rows.append(f"| {_number(path)} | [{title}]({link_prefix}{path.name}) | {subtitle} |")
+        minutes = working_minutes(path)
+        time = f"{minutes} min" if minutes else "–"
+        rows.append(f"| {_number(path)} | [{title}]({link_prefix}{path.name}) | {subtitle} | {time} |")
     return "\n".join(rows)
 
 
