@@ -1,0 +1,179 @@
+"""The compressor of notebook 11: byte-exact round trips, code lengths equal to the model's, clear errors for files
+that cannot be recovered (never wrong text), and the command-line tool."""
+
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_helpers import compression
+from lstm_helpers.char_data import load_vocabulary, topic_split
+from lstm_helpers.char_model import CharLSTM, char_bits, dynamic_bits, load_shipped
+from lstm_helpers.compression import MAGIC, CompressionError, compress, decompress, read_header
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "tools" / "char_model.py"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(11)
+    return CharLSTM(len(load_vocabulary()), embedding_dim=8, hidden_size=16, dropout=0.0).eval()
+
+
+@pytest.fixture(scope="module")
+def excerpt():
+    return topic_split().test[:600]
+
+
+@pytest.mark.parametrize("method", ["uniform", "unigram", "lstm", "lstm-dynamic"])
+def test_round_trip_every_method(method, tiny, excerpt):
+    settings = {"chunk_len": 20} if method == "lstm-dynamic" else {}
+    data, bits = compress(excerpt, method, model=tiny, return_bits=True, **settings)
+    assert decompress(data, model=tiny) == excerpt
+    header, payload = read_header(data)
+    assert header["method"] == method and header["num_chars"] == len(excerpt)
+    assert bits.sum() <= 8 * len(payload) <= bits.sum() + 0.01 * len(excerpt) + 16  # quantisation + closing bits
+
+
+@pytest.mark.parametrize("text", ["", "a", "\n", "))))))))" * 60])
+def test_short_and_repetitive_texts(text, tiny):
+    for method in ("lstm", "lstm-dynamic", "uniform"):
+        assert decompress(compress(text, method, model=tiny), model=tiny) == text
+
+
+def test_uniform_payload_is_log2_of_the_vocabulary(excerpt):
+    _, payload = read_header(compress(excerpt, "uniform"))
+    per_char = 8 * len(payload) / len(excerpt)
+    assert abs(per_char - np.log2(103)) < 0.02
+
+
+def test_lstm_code_lengths_are_the_models_cross_entropy():
+    model, _ = load_shipped()
+    vocab, text = load_vocabulary(), topic_split().test[:600]
+    ids = vocab.encode(text)
+    _, static = compress(text, "lstm", model=model, return_bits=True)
+    assert np.abs(static - char_bits(model, ids)).max() < 1e-3  # one step at a time = nn.LSTM, up to rounding
+    _, dynamic = compress(text, "lstm-dynamic", model=model, return_bits=True)
+    assert abs(dynamic.mean() - dynamic_bits(model, ids).mean()) < 1e-3
+    assert abs(static.sum() - dynamic.sum()) > 1  # the dynamic model did learn something
+
+
+def test_dynamic_compression_leaves_the_model_unchanged(tiny, excerpt):
+    before = {k: v.clone() for k, v in tiny.state_dict().items()}
+    compress(excerpt[:200], "lstm-dynamic", model=tiny)
+    assert all(torch.equal(before[k], v) for k, v in tiny.state_dict().items())
+
+
+def test_characters_outside_the_vocabulary_are_named(tiny):
+    with pytest.raises(CompressionError, match=r"'é'.*'\\r'|'\\r'.*'é'"):
+        compress("café\r\n", "lstm", model=tiny)
+
+
+def _flip(data, position):
+    damaged = bytearray(data)
+    damaged[position] ^= 0x10
+    return bytes(damaged)
+
+
+def test_damaged_truncated_and_foreign_files_give_clear_errors(tiny, excerpt):
+    data = compress(excerpt[:300], "lstm", model=tiny)
+    cases = {
+        "truncated": data[:-3],
+        "extra bytes": data + b"\0",
+        "payload flipped": _flip(data, len(data) - 5),
+        "header flipped": _flip(data, len(MAGIC) + 2),
+        "header cut": data[: len(MAGIC) + 6],
+        "foreign": b"\xfd7zXZ\0 an xz file",
+        "empty": b"",
+        "other version": MAGIC[:-1] + b"\x09" + data[len(MAGIC) :],
+    }
+    for name, bad in cases.items():
+        with pytest.raises(CompressionError) as error:
+            decompress(bad, model=tiny)
+        assert len(str(error.value)) > 40, name  # a sentence that says what to do, not a bare code
+    with pytest.raises(TypeError, match="bytes"):
+        decompress(excerpt, model=tiny)
+
+
+def _reseal(data, edit):
+    """``data`` with its header fields changed by ``edit(fields)`` and a valid CRC again (a forged file)."""
+    fields, payload = read_header(data)
+    edit(fields)
+    return compression._pack_header(fields, payload) + payload
+
+
+def test_wrong_probabilities_are_caught_by_the_checksum_never_wrong_text(tiny, excerpt):
+    torch.manual_seed(12)
+    other = CharLSTM(len(load_vocabulary()), embedding_dim=8, hidden_size=16, dropout=0.0).eval()
+    data = compress(excerpt[:300], "lstm", model=tiny)
+    with pytest.raises(CompressionError, match="different model"):
+        decompress(data, model=other)
+    forged = _reseal(data, lambda f: f.update(model=bytes.fromhex(compression.model_sha256(other))[:8]))
+    with pytest.raises(CompressionError, match="checksum"):
+        decompress(forged, model=other)  # decodes other text from other probabilities: the checksum refuses it
+
+
+def test_another_machine_is_refused_unless_forced(tiny, excerpt):
+    data = _reseal(compress(excerpt[:200], "lstm", model=tiny), lambda f: f.update(cpu="NEON", torch="9.9.9"))
+    with pytest.raises(CompressionError, match="NEON.*--force"):
+        decompress(data, model=tiny)
+    assert decompress(data, model=tiny, allow_other_machine=True) == excerpt[:200]  # same numbers here
+
+
+def test_header_records_what_the_probabilities_depend_on(tiny):
+    header, _ = read_header(compress("abc", "lstm-dynamic", model=tiny))
+    assert header["torch"] == torch.__version__
+    assert header["cpu"] == torch.backends.cpu.get_cpu_capability()
+    assert header["model"] == bytes.fromhex(compression.model_sha256(tiny))[:8]
+    assert header["lr"] > 0 and header["chunk_len"] > 0
+    assert header["state_bits"] == 32 and header["frequency_bits"] == 16
+
+
+def test_crc_covers_the_header(tiny):
+    data = compress("abc", "lstm", model=tiny)
+    fields, payload = read_header(data)
+    assert zlib.crc32(payload) != int.from_bytes(data[len(data) - len(payload) - 4 : len(data) - len(payload)], "big")
+
+
+def _tool(*args):
+    return subprocess.run(
+        [sys.executable, str(TOOL), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+
+
+def test_tool_round_trips_files_byte_for_byte(tmp_path):
+    for name, content in {"code.py": b"def f(x):\n    return x + 1\n", "empty.txt": b""}.items():
+        source, packed, restored = tmp_path / name, tmp_path / (name + ".lz"), tmp_path / (name + ".out")
+        source.write_bytes(content)
+        result = _tool("compress", str(source), str(packed), "--method", "lstm")
+        assert result.returncode == 0, result.stderr
+        assert "bits/char" in result.stdout and "characters/s" in result.stdout
+        result = _tool("decompress", str(packed), str(restored))
+        assert result.returncode == 0, result.stderr
+        assert restored.read_bytes() == content
+
+
+def test_tool_errors_are_sentences_not_tracebacks(tmp_path):
+    bad = tmp_path / "windows.txt"
+    bad.write_bytes("line one\r\nnaïve\r\n".encode())
+    result = _tool("compress", str(bad), str(tmp_path / "x.lz"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "'\\r'" in result.stderr and "'ï'" in result.stderr
+    assert not (tmp_path / "x.lz").exists()
+    result = _tool("decompress", str(bad), str(tmp_path / "y.txt"))
+    assert result.returncode == 1 and "not a file made by" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "y.txt").exists()
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("café".encode("latin-1"))
+    result = _tool("compress", str(latin), str(tmp_path / "z.lz"))
+    assert result.returncode == 1 and "not UTF-8" in result.stderr
