@@ -272,6 +272,7 @@ def _bptt(**mistake):
         (_bptt(carry_c=False), "cell-state path back in time is cut"),
         (_bptt(carry_h=False), "is dropped"),
         (_bptt(prev_shift=1), "index t − 1"),
+        (_bptt(wrap_first=True), "wraps around to the last step"),
     ],
 )
 def test_bptt_mistakes(fn, words):

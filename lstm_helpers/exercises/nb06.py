@@ -164,7 +164,7 @@ def _grade_output_gate_backward(output_gate_backward):
     hints=(
         "A product hands each factor the incoming gradient times the other factor; a sum passes the gradient on "
         "unchanged.",
-        "Four products' factors: f_t and c_{t-1} multiply each other, i_t and g_t (the candidate C̃_t) multiply "
+        "Two products: f_t and c_{t-1} multiply each other, i_t and g_t (the candidate C̃_t) multiply "
         "each other. Each factor's gradient is δc_t times its partner.",
         "δf_t = δc_t ⊙ c_{t-1}, δi_t = δc_t ⊙ g_t, δg_t = δc_t ⊙ i_t, δc_{t-1} = δc_t ⊙ f_t.",
     ),
@@ -555,16 +555,20 @@ def _grade_pack_gradients(pack_gradients):
 # --- Backpropagation through time -------------------------------------------------------------------------------
 
 
-def _bptt_variant(dh, x, weights, trace, h0, c0, carry_h=True, carry_c=True, accumulate=True, prev_shift=0):
-    """BPTT by the reference step, with one classic mistake switchable: returns (dx, dh0, dc0, dweights dict)."""
+def _bptt_variant(dh, x, weights, trace, h0, c0, carry_h=True, carry_c=True, accumulate=True, prev_shift=0,
+                  wrap_first=False):
+    """BPTT by the reference step, with one classic mistake switchable: returns (dx, dh0, dc0, dweights dict).
+
+    ``wrap_first`` gives the first step trace.h[..., -1, :] as its previous state (Python's index -1 wraps around).
+    """
     dh_next, dc_next = torch.zeros_like(h0), torch.zeros_like(c0)
     total = {n: torch.zeros_like(getattr(weights, n)) for n in _NAMES}
     dxs = []
     for t in reversed(range(x.shape[-2])):
         step = LSTMStep(*(values[..., t, :] for values in trace))
         k = t - 1 + prev_shift
-        h_prev = trace.h[..., k, :] if k >= 0 else h0
-        c_prev = trace.c[..., k, :] if k >= 0 else c0
+        h_prev = trace.h[..., k, :] if k >= 0 or wrap_first else h0
+        c_prev = trace.c[..., k, :] if k >= 0 or wrap_first else c0
         dh_t = dh[..., t, :] + (dh_next if carry_h else 0)
         grads = lstm_step_backward(dh_t, dc_next if carry_c else torch.zeros_like(c0), x[..., t, :], h_prev, c_prev,
                                    step, weights)  # fmt: skip
@@ -667,6 +671,9 @@ def _grade_bptt(lstm_backward):
         (dict(prev_shift=1), "Each step is given h_t and c_t as its previous state: the trace's index t is step "
          "t + 1's output, so step t's previous state is at index t − 1 (h0, c0 at the first step).",
          "h_prev = trace.h[:, t - 1] if t > 0 else h0."),
+        (dict(wrap_first=True), "At the first step (t = 0) your previous state is trace.h[:, t − 1] = trace.h[:, -1]: "
+         "Python's index -1 wraps around to the last step. The first step's previous state is h0 (and c0).",
+         "h_prev = trace.h[:, t - 1] if t > 0 else h0, and the same for c_prev."),
     ]  # fmt: skip
     for kwargs, message, hint in mistakes:
         if _bptt_matches(result, _bptt_variant(*args, **kwargs)):
