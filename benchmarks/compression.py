@@ -79,9 +79,10 @@ def timed(fn, *args, **kwargs):
 
 def file_round_trip(text, method, model, **settings):
     """Compress ``text`` with ``method`` into a file's bytes, decompress, check; sizes, bits and speeds."""
-    (data, bits), wall_c, cpu_c = timed(
-        compression.compress, text, method, model=model, return_bits=True, progress=False, **settings
+    (data, costs), wall_c, cpu_c = timed(
+        compression.compress, text, method, model=model, return_bits="costs", progress=False, **settings
     )
+    bits = costs["model"]
     back, wall_d, cpu_d = timed(compression.decompress, data, model=model, progress=False)
     _, payload = compression.read_header(data)
     n = len(text)
@@ -93,6 +94,7 @@ def file_round_trip(text, method, model, **settings):
         "coded_bits_per_char": 8 * len(payload) / n,
         "file_bits_per_char": 8 * len(data) / n,
         "coder_input_bits_per_char": float(bits.mean()),
+        "quantized_bits_per_char": float(costs["rounded"].mean()),
         "speed": {
             "compress_chars_per_second_wall": round(n / wall_c),
             "compress_chars_per_second_cpu": round(n / cpu_c),
@@ -219,6 +221,8 @@ def main():
         entropy = bits if measured[method] is None else measured[method]
         row["cross_entropy_bits_per_char"] = float(entropy.mean())
         row["gap_bits_per_char"] = row["coded_bits_per_char"] - row["cross_entropy_bits_per_char"]
+        row["rounding_bits_per_char"] = row["quantized_bits_per_char"] - row["cross_entropy_bits_per_char"]
+        row["coder_overhead_bits_per_char"] = row["coded_bits_per_char"] - row["quantized_bits_per_char"]
         rows[names[method]], per_char[names[method]] = row, entropy
         print(
             f"{names[method]:45} coded {row['coded_bits_per_char']:.4f}  cross-entropy "
@@ -237,6 +241,8 @@ def main():
         entropy = kn.bits(test_ids, adaptive=adaptive)
         row["cross_entropy_bits_per_char"] = float(entropy.mean())
         row["gap_bits_per_char"] = row["coded_bits_per_char"] - row["cross_entropy_bits_per_char"]
+        row["rounding_bits_per_char"] = row["quantized_bits_per_char"] - row["cross_entropy_bits_per_char"]
+        row["coder_overhead_bits_per_char"] = row["coded_bits_per_char"] - row["quantized_bits_per_char"]
         name = f"Kneser-Ney{' adaptive' if adaptive else ''}, order {order}"
         rows[name], per_char[name] = row, entropy
         print(

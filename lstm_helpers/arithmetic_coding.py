@@ -67,6 +67,8 @@ class Encoder:
         """Narrow the interval to ``symbol``'s share, given integer ``freqs`` (each >= 1, sum <= 2**16)."""
         cum_low = int(freqs[:symbol].sum())
         cum_high, total = cum_low + int(freqs[symbol]), int(freqs.sum())
+        if cum_high <= cum_low:  # an empty share: high would fall below low, and no bits could name a point in it
+            raise ValueError(f"Symbol {symbol} has frequency {freqs[symbol]}: it cannot be coded. Use quantize().")
         span = self.high - self.low + 1
         self.high = self.low + span * cum_high // total - 1
         self.low = self.low + span * cum_low // total

@@ -208,12 +208,14 @@ def _one_thread():
 
 
 def code(predictor, ids=None, data=None, num_chars=None, progress=None):
-    """Encode ``ids`` (returns ``(bytes, bits)``) or decode ``num_chars`` symbols from ``data`` (returns
-    ``(ids, bits)``), ``bits`` being each character's ideal code length ``-log2 p`` under the predictor (float64)."""
+    """Encode ``ids`` (returns ``(bytes, costs)``) or decode ``num_chars`` symbols from ``data`` (returns
+    ``(ids, costs)``). ``costs`` holds each character's code length in bits (float64 arrays): ``"model"``, the ideal
+    ``-log2 p`` under the predictor's probabilities, and ``"rounded"``, ``-log2 q`` under the whole-number
+    frequencies the coder really used (``q = frequency / 2**16``)."""
     decoding = ids is None
     n = num_chars if decoding else len(ids)
     coder = Decoder(data) if decoding else Encoder()
-    out, bits = [], np.zeros(n)
+    out, bits, rounded = [], np.zeros(n), np.zeros(n)
     show = progress if progress is not None else n >= PROGRESS_MIN_CHARS
     with _one_thread():
         for t in tqdm(range(n), desc="decompressing" if decoding else "compressing", unit="char", disable=not show):
@@ -226,8 +228,10 @@ def code(predictor, ids=None, data=None, num_chars=None, progress=None):
                 symbol = int(ids[t])
                 coder.encode(freqs, symbol)
             bits[t] = -np.log2(p[symbol] / p.sum())
+            rounded[t] = FREQUENCY_BITS - np.log2(freqs[symbol])
             predictor.observe(symbol)
-    return (out, bits) if decoding else (coder.finish(), bits)
+    costs = {"model": bits, "rounded": rounded}
+    return (out, costs) if decoding else (coder.finish(), costs)
 
 
 def _digest(text, size=8):
@@ -277,7 +281,8 @@ def _vocabulary_digest(vocab):
 
 
 def compress(text, method="lstm-dynamic", model=None, progress=None, return_bits=False, **settings):
-    """``text`` as the bytes of a compressed file (``return_bits=True``: also each character's ideal bits).
+    """``text`` as the bytes of a compressed file; ``return_bits=True``: ``(bytes, bits)`` with each character's
+    ideal code length ``-log2 p`` under the model; ``return_bits="costs"``: ``(bytes, costs)`` as ``code`` gives.
 
     ``method`` is one of ``METHODS``; ``model`` overrides the shipped model of the LSTM methods; ``settings``
     (``lr``, ``chunk_len``, ``train_ids``) go to ``make_predictor``. Characters outside the vocabulary are an error
@@ -305,9 +310,11 @@ def compress(text, method="lstm-dynamic", model=None, progress=None, return_bits
         "torch": torch.__version__ if lstm else "",
         "cpu": torch.backends.cpu.get_cpu_capability() if lstm else "",
     }
-    payload, bits = code(predictor, ids=vocab.encode(text).numpy(), progress=progress)
+    payload, costs = code(predictor, ids=vocab.encode(text).numpy(), progress=progress)
     data = _pack_header(fields, payload) + payload
-    return (data, bits) if return_bits else data
+    if return_bits == "costs":
+        return data, costs
+    return (data, costs["model"]) if return_bits else data
 
 
 def _model_or(model):
