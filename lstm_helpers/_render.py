@@ -25,13 +25,14 @@ import zlib
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Javascript
+from IPython.display import HTML, Javascript, display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 __all__ = [
     "BlitImage",
     "Picture",
     "figure_picture",
+    "show_figure",
     "with_picture",
     "shown_on_click",
     "png_bytes",
@@ -59,6 +60,13 @@ LABEL_CONTROLS_JS = """
         var full = (name || 'slider') + (handles.length === 2 ? (k === 0 ? ' (start)' : ' (end)') : '');
         if (handle.getAttribute('aria-label') !== full) { handle.setAttribute('aria-label', full); }
       });
+    });
+    document.querySelectorAll('.jp-OutputArea .figure-alt').forEach(function (text) {
+      var child = text.closest('.jp-OutputArea-child');
+      var before = child ? child.previousElementSibling : null;
+      var img = before ? before.querySelector('.jp-RenderedImage img') : null;
+      var alt = text.textContent.trim();
+      if (img && alt && img.getAttribute('alt') !== alt) { img.setAttribute('alt', alt); }
     });
     document.querySelectorAll('.jp-OutputArea .picture-alt').forEach(function (text) {
       var img = text.parentElement ? text.parentElement.querySelector('img.widget-image') : null;
@@ -207,11 +215,27 @@ def figure_picture(fig, alt):
     return Picture(png, alt, round(fig.get_figwidth() * CSS_DPI))
 
 
+def show_figure(fig, alt):
+    """Show a Matplotlib figure (as ``plt.show()`` does) with alt text: what it shows, in one or two sentences.
+
+    JupyterLab 4 gives an ``image/png`` output no alt text, so the figure is followed by a hidden paragraph with
+    ``alt`` and a short script (run in trusted outputs, i.e. once the cell has run) that copies it into the
+    picture's ``alt``. Both are plain text that is the same on every machine. Introduced in notebook 01.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("Give the figure an alt text: one or two sentences saying what it shows.")
+    import matplotlib.pyplot as plt  # here, not at import time: importing lstm_helpers stays light
+
+    display(fig)
+    display(HTML(f'<p class="figure-alt" hidden>{html.escape(alt)}</p><script>{LABEL_CONTROLS_JS}</script>'))
+    plt.close(fig)  # shown once: the inline backend does not show it again at the end of the cell
+
+
 class _WithPicture:
     """A widget plus what to show when it cannot be shown live (see ``with_picture``)."""
 
     def __init__(self, widget, png, note, width_css, alt):
-        labeller = widgets.Output(layout=widgets.Layout(display="none"))
+        labeller = widgets.Output(layout=widgets.Layout(display="none")).add_class("control-labeller")
         labeller.append_display_data(Javascript(LABEL_CONTROLS_JS))
         self.widget = widgets.VBox([widget, labeller])
         self.png, self.note, self.width_css, self.alt = png, note, width_css, alt

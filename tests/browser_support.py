@@ -455,7 +455,11 @@ _UNNAMED_JS = """
     unnamedHandles: all('.noUi-handle').filter(h => !(h.getAttribute('aria-label') || '').trim())
       .map(h => h.outerHTML.slice(0, 120)),
     images: all('img').length,
-    imagesWithoutAlt: all('img').filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.className),
+    imagesWithoutAlt: all('img').filter(i => !(i.getAttribute('alt') || '').trim()).map(i => {
+      const cell = i.closest('[data-windowed-list-index]');
+      const mime = i.closest('[data-mime-type]');
+      return `cell ${cell ? cell.dataset.windowedListIndex : '?'} ${mime ? mime.dataset.mimeType : i.className}`;
+    }),
   };
 }
 """
