@@ -88,6 +88,7 @@ __all__ = [
     "advantage_by_distance",
     "CONTROLS_FILE",
     "build_controls",
+    "kneser_ney_choice",
     "load_controls",
 ]
 
@@ -520,16 +521,22 @@ def _r2(y, prediction):
     return float(1.0 - ((y - prediction) ** 2).sum() / total) if total > 0 else 0.0
 
 
+def _range(cells):
+    cells = _cells_of(cells)
+    return cells.min(axis=0), cells.max(axis=0)
+
+
 class _Ridge:
     """Ridge regression on fixed inputs ``X`` for many targets and penalties (one eigendecomposition)."""
 
     def __init__(self, X):
         self.X, self.n = X, len(X)
-        self.eigenvalues, self.V = np.linalg.eigh(X.T @ X)
+        self.eigenvalues, self.V = np.linalg.eigh((X.T @ X).astype(np.float64))
 
     def weights(self, y, alpha):
         """Minimise ``|X w - y|² + alpha * n * |w|²``."""
-        return self.V @ ((self.V.T @ (self.X.T @ y)) / (self.eigenvalues + alpha * self.n))
+        Xy = (self.X.T @ np.asarray(y, dtype=self.X.dtype)).astype(np.float64)
+        return self.V @ ((self.V.T @ Xy) / (self.eigenvalues + alpha * self.n))
 
 
 def ridge_probes(fit, fit_features, report, report_features, alphas=(1e-4, 1e-3, 1e-2, 1e-1, 1.0)):
@@ -537,15 +544,17 @@ def ridge_probes(fit, fit_features, report, report_features, alphas=(1e-4, 1e-3,
 
     Fits ridge regression on the cells of ``fit`` (a ``TextTrace`` or ``(num_chars, num_cells)`` array, standardised
     with its own mean and spread) for each feature of ``fit_features`` and returns its R² on ``report``: 1 is
-    perfect, 0 no better than always guessing the fitting text's mean, below 0 worse. The penalty ``alpha`` (per
-    fitted character) is chosen among ``alphas`` by fitting on the first half of the fitting text and scoring on the
-    second. Returns a dict name -> ``ProbeResult``.
+    perfect, 0 no better than always guessing the report text's own mean (which the probe never saw), below 0 worse.
+    The report's cells are first clipped to the range each cell took on the fitting text: a cell that is nearly
+    constant there and moves on other topics would otherwise be extrapolated far beyond anything the probe was fitted
+    on. The penalty ``alpha`` (per fitted character) is chosen among ``alphas`` by fitting on the first half of the
+    fitting text and scoring on the second. Returns a dict name -> ``ProbeResult``.
     """
-    X_fit = _cells_of(fit).astype(np.float64)  # (num_fit, num_cells)
-    mean, std = X_fit.mean(axis=0), X_fit.std(axis=0) + 1e-8
-    X_fit -= mean
-    X_fit /= std
-    X_report = (_cells_of(report).astype(np.float64) - mean) / std
+    X_fit = _cells_of(fit).astype(np.float32)  # (num_fit, num_cells): float32 halves the memory
+    mean, std = X_fit.mean(axis=0, dtype=np.float64), X_fit.std(axis=0, dtype=np.float64) + 1e-8
+    X_fit -= mean.astype(np.float32)
+    X_fit /= std.astype(np.float32)
+    X_report = ((np.clip(_cells_of(report), *_range(fit)) - mean) / std).astype(np.float32)
     half = len(X_fit) // 2
     first, full = _Ridge(X_fit[:half]), _Ridge(X_fit)
     results = {}
@@ -933,17 +942,18 @@ def cell_passage_html(trace, cell, feature, length=400, title=""):
 # --- where the LSTM beats the n-gram ---------------------------------------------------------------------------
 
 
-def advantage_html(text, lstm_bits, ngram_bits, vmax=3.0, title=""):
+def advantage_html(text, lstm_bits, ngram_bits, vmax=3.0, title="", marks=()):
     """``text`` coloured by the n-gram's bits minus the LSTM's for each character: red where the LSTM needs fewer.
 
-    Characters the LSTM predicts better are also underlined, and each one's hover title gives both numbers.
+    Characters the LSTM predicts better are also underlined, each one's hover title gives both numbers, and
+    ``marks`` (positions in ``text``) are outlined.
     """
     advantage = np.asarray(ngram_bits, dtype=np.float64) - np.asarray(lstm_bits, dtype=np.float64)
     tips = [
         f"{'newline' if ch == chr(10) else repr(ch)}: LSTM {a:.1f} bits, n-gram {b:.1f} bits"
         for ch, a, b in zip(text, lstm_bits, ngram_bits, strict=True)
     ]
-    return coloured_text_html(text, advantage, vmax=vmax, title=title, tips=tips, underline=advantage > 0)
+    return coloured_text_html(text, advantage, vmax, title=title, marks=marks, tips=tips, underline=advantage > 0)
 
 
 class DistanceTable(NamedTuple):
@@ -957,14 +967,15 @@ class DistanceTable(NamedTuple):
     high: np.ndarray
 
 
-def advantage_by_distance(text, advantage, opener, closer, edges, num_resamples=2000, level=95, seed=0):
+def advantage_by_distance(advantage, pairs, edges, num_resamples=2000, level=95, seed=0):
     """The mean of ``advantage`` (one value per character) at each closing character, by its distance to the opener.
 
-    Pairs come from ``matching_pairs``; the distance is ``close - open`` characters. Intervals resample the closers
-    of each bin with replacement. Returns a ``DistanceTable``; an empty bin gets count 0 and NaN.
+    ``pairs`` are ``(open, close)`` positions (``matching_pairs``); the distance is ``close - open`` characters.
+    Intervals resample the closers of each bin with replacement. Returns a ``DistanceTable``; an empty bin gets
+    count 0 and NaN.
     """
     advantage = np.asarray(advantage, dtype=np.float64)
-    pairs = np.array(matching_pairs(text, opener, closer), dtype=int).reshape(-1, 2)
+    pairs = np.array(pairs, dtype=int).reshape(-1, 2)
     distance, value = pairs[:, 1] - pairs[:, 0], advantage[pairs[:, 1]]
     edges = np.asarray(edges)
     gen = np.random.default_rng(seed)
@@ -988,7 +999,8 @@ REBUILD = "python -m lstm_helpers.char_cells"
 
 
 def build_controls(model, metadata, vocab, split, num_twins=NUM_TWINS):
-    """Everything ``CONTROLS_FILE`` stores: the twins' cell searches and probes, and every clamp of the interventions.
+    """Everything ``CONTROLS_FILE`` stores: the twins' cell searches and probes, every clamp of the interventions,
+    and the n-gram order notebook 10 compares with (``kneser_ney_choice``).
 
     ``split`` is ``char_data.topic_split()``: cells are chosen on its validation text, measured on its test text.
     """
@@ -1004,6 +1016,7 @@ def build_controls(model, metadata, vocab, split, num_twins=NUM_TWINS):
             "probs": np.round(run.at_targets, 7).tolist(),
         }
     del search
+    kneser_ney = kneser_ney_choice(vocab, split)
     twins = twin_controls(metadata, vocab, split.validation, split.test, twin_seeds(metadata, num_twins))
     return {
         "description": "Notebook 10's controls: untrained twins (cell search and probes) and interventions with "
@@ -1016,7 +1029,20 @@ def build_controls(model, metadata, vocab, split, num_twins=NUM_TWINS):
         "twins": {key: value if key == "seeds" else {n: np.round(v, 6).tolist() for n, v in value.items()}
                   for key, value in twins.items()},
         "interventions": interventions,
+        "kneser_ney": kneser_ney,
     }
+
+
+def kneser_ney_choice(vocab, split, orders=range(0, 17)):
+    """The Kneser–Ney n-gram's order (characters of context) with the fewest bits per validation character.
+
+    Returns ``{"order", "validation_bits_per_char"}`` (the second: order -> bits/char on the validation topics).
+    """
+    from .char_baselines import best_order
+
+    train, validation = (vocab.encode(text).numpy() for text in (split.train, split.validation))
+    order, scores = best_order(train, validation, len(vocab), orders)
+    return {"order": int(order), "validation_bits_per_char": {str(k): round(v, 4) for k, v in scores.items()}}
 
 
 def load_controls(metadata, path=CONTROLS_FILE):

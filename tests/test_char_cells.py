@@ -27,6 +27,7 @@ from lstm_helpers.char_cells import (
     indented,
     intervention,
     intervention_clamps,
+    kneser_ney_choice,
     load_controls,
     matching_pairs,
     measured_at,
@@ -203,6 +204,8 @@ def test_ridge_probe_recovers_a_spread_signal_and_not_noise():
     assert probes["spread"].r2 > 0.95 and probes["noise"].r2 < 0.05  # no single cell has it, ten together do
     assert np.abs(correlations(report, report_features["spread"])).max() < 0.5
     assert probes["spread"].prediction.shape == (1000,)
+    report[:5, 20] = 1e6  # a cell far outside anything seen while fitting is clipped to the fitted range
+    assert ridge_probes(fit, fit_features, report, report_features)["spread"].r2 > 0.9
 
 
 def test_cell_name():
@@ -371,7 +374,7 @@ def test_advantage_by_distance():
     text = '"ab" "abcdefgh"'  # closing quotes 3 and 9 characters after their openers
     advantage = np.zeros(len(text))
     advantage[3], advantage[14] = 1.0, 2.0
-    table = advantage_by_distance(text, advantage, '"', '"', [1, 5, 20, 100])
+    table = advantage_by_distance(advantage, matching_pairs(text, '"', '"'), [1, 5, 20, 100])
     assert table.count.tolist() == [1, 1, 0]
     assert table.mean[:2].tolist() == [1.0, 2.0] and np.isnan(table.mean[2])
     assert table.low[0] == table.high[0] == 1.0  # one closer: no spread
@@ -426,6 +429,11 @@ def test_stored_interventions_rerun(shipped):
     assert [{str(c): round(v, 6) for c, v in cells.items()} for _, cells in run.clamps] == stored["clamps"][:3]
     assert run.run.positions[run.measured].tolist() == stored["positions"]
     assert np.allclose(run.at_targets, np.array(stored["probs"])[:4], rtol=1e-3, atol=1e-6)
+
+
+def test_stored_kneser_ney_order_reruns(shipped):
+    _, _, vocab, split, controls = shipped
+    assert kneser_ney_choice(vocab, split) == controls["kneser_ney"]
 
 
 def test_load_controls_refuses_other_weights(tmp_path):
