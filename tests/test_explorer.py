@@ -424,3 +424,47 @@ def test_gradient_readout_flags_where_the_rule_of_thumb_fails(scale, flagged):
     if flagged:  # the rule says "vanishing" (below 1) while the measured curve grows: the readout says both
         assert "is below 1, yet the gradient grows" in shown and per_step_factor(profile, 59) > 1
     assert explorer.alt.startswith(f"Vanilla RNN with W_hh scaled by {scale:g}")
+
+
+# --- pictures: fast PNG, alt text, labeller (lstm_helpers._render) -----------------------------------------------
+
+
+def test_png_bytes_round_trips_and_pictures_carry_alt_text(capsys):
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from lstm_helpers._render import LABEL_CONTROLS_JS, Picture, figure_picture, png_bytes, show_figure, with_picture
+
+    rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgba))))
+    assert decoded.shape == (7, 5, 3) and (decoded == rgba[:, :, :3]).all()  # lossless, alpha dropped
+    fig = Figure(figsize=(2, 1))
+    fig.subplots().plot([0, 1])
+    picture = figure_picture(fig, alt='a line "up"')
+    data, metadata = picture._repr_mimebundle_()
+    assert 'alt="a line &quot;up&quot;"' in data["text/html"] and data["text/plain"] == 'a line "up"'
+    assert metadata == {"image/png": {"width": 192}} and 'width="192"' in data["text/html"]  # 2 inches at 96 px
+    with pytest.raises(ValueError, match="alt text"):
+        Picture(picture.png, " ")
+    with pytest.raises(ValueError, match="alt text"):
+        show_figure(fig, "")
+    wrapped = with_picture(widgets.IntSlider(description="n"), png=picture.png, alt="the slider at 0")
+    bundle = wrapped._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert 'alt="the slider at 0"' in data["text/html"]
+    labeller = wrapped.widget.children[1]
+    assert "control-labeller" in labeller._dom_classes
+    assert labeller.outputs[0]["data"]["application/javascript"] == LABEL_CONTROLS_JS
+    assert all(word in LABEL_CONTROLS_JS for word in ("aria-label", ".picture-alt", ".figure-alt"))
+
+
+def test_shown_on_click_builds_nothing_until_asked():
+    from lstm_helpers._render import shown_on_click
+
+    built = []
+    box = shown_on_click("Show it", lambda: built.append(1) or widgets.Label("the answer"))
+    assert not built and box.children[0].description == "Show it"
+    box.children[0].click()
+    assert built == [1] and box.children[0].value == "the answer"
