@@ -1,6 +1,7 @@
 """The compressor of notebook 11: byte-exact round trips, code lengths equal to the model's, clear errors for files
 that cannot be recovered (never wrong text), and the command-line tool."""
 
+import json
 import subprocess
 import sys
 import zlib
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from lstm_helpers import compression
-from lstm_helpers.char_data import load_vocabulary, topic_split
+from lstm_helpers.char_data import DATA_DIR, load_vocabulary, topic_split
 from lstm_helpers.char_model import CharLSTM, char_bits, dynamic_bits, load_shipped
 from lstm_helpers.compression import MAGIC, CompressionError, compress, decompress, read_header
 
@@ -177,3 +178,22 @@ def test_tool_errors_are_sentences_not_tracebacks(tmp_path):
     latin.write_bytes("café".encode("latin-1"))
     result = _tool("compress", str(latin), str(tmp_path / "z.lz"))
     assert result.returncode == 1 and "not UTF-8" in result.stderr
+
+
+def test_stored_benchmark_matches_a_rerun_slice():
+    """lstm_helpers/data/compression_results.json (benchmarks/compression.py, quoted by notebook 11): its slice
+    reruns to the same sizes, and it was made with the shipped weights on the whole test text."""
+    results = json.loads((DATA_DIR / "compression_results.json").read_text())
+    model, meta = load_shipped()
+    assert results["model"]["weights_sha256"] == meta["weights_sha256"]
+    assert results["test_chars"] == len(topic_split().test)
+    assert all(row["round_trip_equal"] for row in results["rows"].values() if row["round_trip_equal"] is not None)
+    text = topic_split().test[: results["slice"]["chars"]]
+    choices = results["choices"]
+    for method, stored in results["slice"]["rows"].items():
+        settings = {"lr": choices["dynamic_lr"], "chunk_len": choices["dynamic_chunk"]} if "dynamic" in method else {}
+        lstm = model if method.startswith("lstm") else None
+        data, bits = compress(text, method, model=lstm, return_bits=True, **settings)
+        assert abs(bits.mean() - stored["coder_input_bits_per_char"]) < 1e-3, method
+        assert abs(len(data) - stored["file_bytes"]) <= 2, method
+        assert decompress(data, model=lstm) == text
