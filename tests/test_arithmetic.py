@@ -184,9 +184,18 @@ def _unseen_integer_max(result):
     return float(np.abs(result.predict(X) - y).max())
 
 
-# Notebook 07 on the 'unseen integer' column: the course recipe's worst error is about 2, about 6 without scaling,
-# about 0.3 with 50 hidden units (3 of 3 seeds each). (low, high) bounds every seed's worst error; None: not claimed.
+# Notebook 07 on the 'unseen integer' column: without scaling the worst error is above 4, with 50 hidden units below
+# 0.5 (3 of 3 seeds each). (low, high) bounds every seed's worst error. The course recipe's own claim is a count over
+# 5 seeds (test_course_recipe_unseen_integer_over_five_seeds); its bound here covers the table's seeds 0-2 only.
 UNSEEN_INTEGER_BOUNDS = {None: (1.0, 4.0), "scale": (4.0, 10.0), "hidden_size": (0.0, 0.5)}
+
+
+def test_course_recipe_unseen_integer_over_five_seeds():
+    """Notebook 07: the course recipe's worst 'unseen integer' error is above 1 for 3 of 5 seeds (1.4 to 2.7) and
+    below 1 for the other 2 (0.8 and 0.2)."""
+    unseen = [_unseen_integer_max(train_variant(seed=seed, **COURSE_SETTINGS)) for seed in range(5)]
+    assert sum(m > 1 for m in unseen) == 3, unseen
+    assert all(m < 3 for m in unseen) and min(unseen) > 0.1, unseen
 
 
 @pytest.mark.parametrize(
