@@ -129,7 +129,7 @@ class CharTransformer(nn.Module):
         if start + seq_len > self.context:
             raise ValueError(
                 f"This model sees at most {self.context} characters, but got positions up to {start + seq_len}. "
-                "Score longer text in windows: lstm_helpers.transformer_vs_lstm.char_bits does."
+                "Score longer text in windows: lstm_helpers.transformer_vs_lstm.transformer_char_bits does."
             )
         positions = torch.arange(start, start + seq_len, device=ids.device)
         x = self.embedding(ids) + self.position(positions)  # (batch, seq_len, d_model)
