@@ -417,5 +417,5 @@ def explorer_layout(explorer, controls, out=None):
         explorer.message_html,
     ]
     if out is not None:
-        rows.append(out)
+        rows.append(out.add_class("char-explorer-out"))
     return widgets.VBox(rows)

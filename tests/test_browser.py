@@ -302,7 +302,7 @@ def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
         read.click()
         expect(text).to_contain_text("your text")
         expect(message).to_have_text("")
-        assert_no_error_shown(page.locator(".char-explorer-out"))
+        assert_no_error_shown(page.locator(".char-explorer-out"))  # the class is set by explorer_layout
         start = page.get_by_role("spinbutton", name="span start")
         length = page.get_by_role("spinbutton", name="length")
         expect(start).to_have_value("5")  # the span follows the typed text: its quotation "a", quotes included
