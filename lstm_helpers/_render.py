@@ -20,6 +20,7 @@ Introduced in notebook 00 (``00_start_here``); used by every explorer.
 
 import base64
 import html
+import io
 import struct
 import zlib
 
@@ -27,6 +28,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML, Javascript, display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
 
 __all__ = [
     "BlitImage",
@@ -85,6 +87,14 @@ LABEL_CONTROLS_JS = """
   window.lstmCourseLabeller.observe(document.body, {childList: true, subtree: true, characterData: true});
 })();
 """
+
+
+def _stored(png):
+    """``png`` re-encoded with PNG's row filters (Pillow, level 6): about 20% smaller for a picture kept in the
+    notebook file, at about 50 ms once (slider moves use the faster ``png_bytes``)."""
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(png)).save(buffer, format="png", compress_level=6)
+    return buffer.getvalue()
 
 
 def png_bytes(rgba):
@@ -191,7 +201,7 @@ class Picture:
         self.png, self.alt, self.width_css = png, alt, width_css
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        encoded = base64.b64encode(self.png).decode("ascii")
+        encoded = base64.b64encode(_stored(self.png)).decode("ascii")
         width = f' width="{self.width_css}"' if self.width_css else ""
         alt = html.escape(self.alt, quote=True)
         data = {
@@ -248,7 +258,7 @@ class _WithPicture:
         if self.png is None:
             data["text/html"] = f"<p><em>{note}</em></p>"
             return bundle
-        encoded = base64.b64encode(self.png).decode("ascii")
+        encoded = base64.b64encode(_stored(self.png)).decode("ascii")
         width = f' width="{self.width_css}"' if self.width_css else ""
         data["image/png"] = encoded
         alt = html.escape(self.alt or self.note, quote=True)
