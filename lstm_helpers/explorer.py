@@ -191,12 +191,12 @@ class CellExplorer:
             ax.set_title(GATE_LABELS[gate], fontsize=10.5)
         axes[0].set_ylabel("gate value (no unit)", fontsize=9.5)
         bar_ax = axes[4]
-        self._bars = bar_ax.bar(["$c_{t-1}$", "$c_t$", "$h_t$"], [0, 0, 0], color=["0.6", "tab:blue", "tab:green"])
+        self._bars = bar_ax.bar(["c(t−1)", "c(t)", "h(t)"], [0, 0, 0], color=["0.6", "tab:blue", "tab:green"])
         bar_ax.axhline(0, color="0.5", lw=0.8)
         bar_ax.set(ylim=(-3.4, 3.4))
         bar_ax.set_ylabel("state value (no unit)", fontsize=9.5)
         bar_ax.tick_params(labelsize=9.5)
-        bar_ax.set_title("cell and hidden state", fontsize=10.5)
+        bar_ax.set_title("cell and hidden state", fontsize=10.5, loc="right")
         fig.suptitle("One LSTM step: each gate is a point on its curve", fontsize=11)
         moving = [*self._points.values(), *self._guides.values(), *self._bars]  # text is slow: numbers go to HTML
         self._render = BlitImage(fig, moving)
