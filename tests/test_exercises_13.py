@@ -22,6 +22,7 @@ def test_attention_weights():
     assert grade("13.attention_weights", _weights()).status == "correct"
     assert grade("13.attention_weights", [round(w, 3) for w in _weights()]).status == "correct"
     assert grade("13.attention_weights", ...).status == "not attempted"
+    assert grade("13.attention_weights", [..., ..., ...]).status == "not attempted"
     unscaled = grade("13.attention_weights", _weights(scale=1.0))
     assert unscaled.status == "wrong" and "unscaled" in unscaled.message
     scores = grade("13.attention_weights", [2.0, 0.0, 0.5])

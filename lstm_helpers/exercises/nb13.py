@@ -28,7 +28,7 @@ def _weights(scale=True, softmax=True):
 
 def _as_vector(answer, size, what):
     """``answer`` as a float64 tensor of ``size`` numbers, or a ``Feedback`` saying why it is not one."""
-    if _unfinished(answer):
+    if _unfinished(answer) or (isinstance(answer, (list, tuple)) and any(v is ... for v in answer)):
         raise NotImplementedError
     try:
         got = torch.as_tensor(answer, dtype=torch.float64).flatten()
