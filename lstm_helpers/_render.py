@@ -201,7 +201,7 @@ class Picture:
         self.png, self.alt, self.width_css = png, alt, width_css
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        encoded = base64.b64encode(_stored(self.png)).decode("ascii")
+        encoded = base64.b64encode(self.png).decode("ascii")
         width = f' width="{self.width_css}"' if self.width_css else ""
         alt = html.escape(self.alt, quote=True)
         data = {
@@ -219,7 +219,7 @@ def figure_picture(fig, alt):
     fig.set_dpi(CSS_DPI * PIXEL_RATIO)
     try:
         canvas.draw()
-        png = png_bytes(canvas.buffer_rgba())
+        png = _stored(png_bytes(canvas.buffer_rgba()))  # drawn once, kept in the notebook: the smaller encoding
     finally:
         fig.set_dpi(dpi)
     return Picture(png, alt, round(fig.get_figwidth() * CSS_DPI))
