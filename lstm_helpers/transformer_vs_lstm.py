@@ -15,7 +15,7 @@ rebuilt with::
 
     OMP_NUM_THREADS=1 python -m lstm_helpers.transformer_vs_lstm
 
-(about 5 minutes of CPU time). ``tests/test_transformer_vs_lstm.py`` reruns a slice and compares it with the file.
+(about 3 minutes of CPU time). ``tests/test_transformer_vs_lstm.py`` reruns a slice and compares it with the file.
 """
 
 import argparse

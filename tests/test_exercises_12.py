@@ -11,7 +11,7 @@ def lstm_param_count(input_size, hidden_size, num_layers=1):
     return first + (num_layers - 1) * later
 
 
-def test_notebook_11_has_four_exercises():
+def test_notebook_12_has_four_exercises():
     assert list_exercises("12") == [
         "12.lstm_param_count",
         "12.seed_model_params",
