@@ -21,6 +21,7 @@ from ._framework import (
     is_stub,
     pass_the_function,
     returned_none,
+    undiagnosed,
     wrong,
 )
 
@@ -118,7 +119,7 @@ def _grade_bits_from_logits(fn):
             return wrong(message, hint)
     if math.isclose(number, expected, rel_tol=1e-6):
         return correct("Average surprise in bits: the score of every model in this notebook.")
-    return wrong(
+    return undiagnosed(
         "Not the average bits per character yet.",
         "Check each step on a tiny example: log-probabilities along the vocabulary dimension, one entry per row (that "
         "row's target), minus the mean, then nats to bits.",
@@ -260,8 +261,7 @@ def _grade_greedy(fn):
         return wrong(
             f"Your characters agree up to position {first}, then yours differs: each step sees only the last "
             "character, not the state that holds the text before it.",
-            "Feed the chosen character back together with the state from the previous step (or the whole text so "
-            "far).",
+            "Feed the chosen character back together with the state from the previous step (or the whole text so far).",
         )
     if all(ch in vocab for ch in got[: first + 1]):
         with torch.no_grad():
@@ -272,7 +272,7 @@ def _grade_greedy(fn):
                 "character: your code draws (with a fixed seed, so it repeats), and the runner-up was close.",
                 "At temperature 0 nothing is drawn: take the argmax.",
             )
-    return wrong(
+    return undiagnosed(
         f"Your characters agree up to position {first}, then yours differs.",
         "Feed the chosen character back together with the state from the previous step (or the whole text so far).",
     )
@@ -664,7 +664,7 @@ def _grade_sample_with_temperature(fn):
                 "At a very high temperature your draws are not close to uniform over all the characters.",
                 "softmax(logits / T) with a huge T gives every character about the same probability.",
             )
-        return wrong(
+        return undiagnosed(
             f"At temperature {temperature:g} the draws do not follow softmax(logits / T) ({_DRAWS} draws checked).",
             "Draw from the probabilities themselves: torch.softmax(logits / temperature, dim=-1), not the logits or "
             "their log.",
