@@ -68,6 +68,7 @@ def test_hint_after_a_diagnosis_is_not_vaguer_than_the_diagnosis(capsys):
         hint("01.rnn_step")
         out = capsys.readouterr().out
         assert f"Hint {len(ex.hints)} of {len(ex.hints)}" in out and "torch.tanh" in out
+        assert "named the mistake" in out
         ex.hints_shown, ex.last = 0, None
         hint("01.rnn_step")
         assert "Hint 1 of" in capsys.readouterr().out  # without a diagnosis the hints start from the nudge

@@ -222,9 +222,11 @@ def hint(key):
     if not ex.hints:
         print(f"No hints for {key}; solution({key!r}) shows a worked answer.")
         return
-    if ex.last is not None and ex.last.status == "wrong" and ex.last.diagnosed:
+    why = ""
+    if ex.last is not None and ex.last.status == "wrong" and ex.last.diagnosed and ex.hints_shown < len(ex.hints) - 1:
         # the check already named the mistake: a nudge would be vaguer than that, so go straight to the formula
-        ex.hints_shown = max(ex.hints_shown, len(ex.hints) - 1)
+        ex.hints_shown = len(ex.hints) - 1
+        why = "Your last check named the mistake, so here is the most specific hint.\n"
     k = min(ex.hints_shown, len(ex.hints) - 1)
     ex.hints_shown += 1
     more = (
@@ -232,7 +234,7 @@ def hint(key):
         if k + 1 < len(ex.hints)
         else f"(that was the last hint; solution({key!r}) shows a worked answer)"
     )
-    print(_wrap(f"Hint {k + 1} of {len(ex.hints)} for {key}: {ex.hints[k]}\n{more}"))
+    print(_wrap(f"{why}Hint {k + 1} of {len(ex.hints)} for {key}: {ex.hints[k]}\n{more}"))
 
 
 def solution(key):
