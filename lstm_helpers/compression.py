@@ -98,6 +98,24 @@ class TablePredictor:
         self.t += 1
 
 
+class _PlainSGD:
+    """``p -= lr * p.grad``: the step of ``torch.optim.SGD`` without momentum, with the two methods
+    ``adapt_on_chunk`` calls. Creating ``torch.optim.SGD`` imports PyTorch's compiler (seconds, once): not needed."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.add_(p.grad, alpha=-self.lr)
+
+
 class LSTMPredictor:
     """A ``CharLSTM`` read one character at a time, with the same operations on both sides, optionally learning.
 
@@ -117,7 +135,7 @@ class LSTMPredictor:
         self.dynamic = dynamic
         self.lr, self.chunk_len = (lr or DYNAMIC_LR, chunk_len or DYNAMIC_CHUNK) if dynamic else (None, None)
         self.model = copy.deepcopy(model).eval() if dynamic else model.eval()
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=self.lr) if dynamic else None
+        self.optimizer = _PlainSGD(self.model.parameters(), self.lr) if dynamic else None
         hidden = torch.zeros(1, self.model.hidden_size)
         self.previous, self.state, self.next_state = vocab.index[START_CHAR], (hidden, hidden), None
         self.chunk, self.chunk_state = [], self.state  # the current chunk's (input, target) ids, its first state
