@@ -108,6 +108,8 @@ def test_steps_to_vanish_correct():
         (131, "still just above"),
         (6, "factors of 10"),
         (131.1, "whole number"),
+        (131.9, "whole number"),
+        (0.5, "whole number"),
         (10, "still above 1e-6"),
         (140, "fewer steps already"),
         (-5, "not right"),

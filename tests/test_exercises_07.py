@@ -137,8 +137,8 @@ def test_windows_inside(fn, status, words):
         (16, "wrong", "factor"),
         (7.5, "wrong", "not right"),
         (7, "wrong", "x4 + x3"),
-        (12, "wrong", "sign of x3"),
-        (-1, "wrong", "doubles the LAST input"),
+        (12, "wrong", "check the sign the fit gives"),
+        (-1, "wrong", "swapped roles"),
         (..., "not attempted", "Replace"),
     ],
 )

@@ -153,7 +153,7 @@ def _grade_lstm_params(answer):
         128: "128 leaves out the recurrent weights (the h_(t−1) columns of each W).",
         288: "288 leaves out the input weights (the x_t columns of each W).",
     }
-    hint = "Each gate has W (8 × (8 + 3)) and b (8); count one gate, then times 4."
+    hint = "Count one gate's numbers from the shapes of its W and b, then all the gates."
     feedback = _grade_count(first, one_bias, first_mistakes, hint, "your count with one bias")
     if not feedback.correct:
         return feedback

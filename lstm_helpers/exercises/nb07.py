@@ -44,7 +44,7 @@ def _grade_crossing_windows(answer):
         396: "396 = 4 × 99 counts one window too many at each of the 99 boundaries: a window that starts exactly on a "
         "sequence's first number lies inside that sequence.",
     }
-    hint = "Windows in all: 100 * 8 - 3. Inside one sequence: 8 - 3 start positions per sequence."
+    hint = "Count all the windows on the joined list, then those that stay inside one sequence."
     return _grade_count(answer, 297, known, hint, "the number of crossing windows")
 
 
@@ -211,13 +211,13 @@ answer = 2 * x4 - x3  # what linear_predict(np.array([[-4, -1, 2, 5]]))[0] gives
 )
 def _grade_linear_prediction(answer):
     known = {
-        5: "5 is the last input. The next number adds the step once more.",
-        3: "3 is the step. Add it to the last input.",
-        7: "7 is x4 + x3. The rule is 2 * x4 - x3: subtract the input before the last.",
-        12: "12 is 2 * x4 + x3: check the sign of x3 in the rule 2 * x4 - x3.",
-        -1: "-1 is 2 * x3 - x4: the rule doubles the LAST input, x4, and subtracts the one before it.",
+        5: "5 is the last input, not the number after it.",
+        3: "3 is the step of -4, -1, 2, 5, not the next number.",
+        7: "7 is x4 + x3, the sum of the last two inputs: the fitted weights do not add them.",
+        12: "12 is 2 × x4 + x3: check the sign the fit gives the input before the last.",
+        -1: "-1 is 2 × x3 − x4: the last two inputs have swapped roles.",
     }
-    hint = "Next = last + (last - previous), the rule the least-squares fit recovers."
+    hint = "Read the fitted weights: which inputs does the prediction use, and with which signs?"
     if _whole_number(answer) in known:
         return wrong(known[_whole_number(answer)], hint)
     return compare_number(answer, 8.0, "the prediction", rel_tol=1e-3, abs_tol=1e-3)
