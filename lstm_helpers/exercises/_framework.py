@@ -295,6 +295,11 @@ def letter_choice(answer, letters):
     return None, wrong(f"Answer with one letter, {listed}, but got {answer!r}.", f"Write e.g. answer = {letters[0]!r}.")
 
 
+def _start(name):
+    """``name`` as the start of a sentence: "your count" -> "Your count" (code names such as f(3) stay as they are)."""
+    return name[0].upper() + name[1:] if name.startswith(("your ", "the ")) else name
+
+
 def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9, hint="Recompute it step by step."):
     """Feedback for a numeric answer, spotting a wrong type and answers off by a simple factor.
 
@@ -302,51 +307,53 @@ def compare_number(got, expected, name="your answer", rel_tol=1e-6, abs_tol=1e-9
     that it is too large or too small by a whole factor. ``hint`` is the fallback hint for other wrong answers.
     """
     if as_number(got) is None:
-        return wrong(f"{name} should be a number, but it is {type(got).__name__} ({got!r}).", "Write a plain number.")
+        return wrong(
+            f"{_start(name)} should be a number, but it is {type(got).__name__} ({got!r}).", "Write a plain number."
+        )
     got = as_number(got)
     if math.isclose(got, expected, rel_tol=rel_tol, abs_tol=abs_tol):
-        return correct(f"{name} = {got:g}.")
+        return correct(f"{_start(name)} = {got:g}.")
     if expected != 0 and got != 0:
         ratio = got / expected
         for factor in (2, 3, 4, 0.5, 0.25, 1 / 3):
             if math.isclose(ratio, factor, rel_tol=1e-3):
                 size = "too large" if abs(ratio) > 1 else "too small"
                 return wrong(
-                    f"{name} = {got:g} is {size} by a whole factor (such as 2, 3 or 4).",
+                    f"{_start(name)} = {got:g} is {size} by a whole factor (such as 2, 3 or 4).",
                     "Check what you counted more than once, or left out.",
                 )
-    return undiagnosed(f"{name} = {got:g} is not right yet.", hint)
+    return undiagnosed(f"{_start(name)} = {got:g} is not right yet.", hint)
 
 
 def compare_tensors(got, expected, name="your result", atol=1e-5, rtol=1e-4):
     """Feedback for a tensor answer: wrong type, wrong shape, off by a factor, or wrong values."""
     if not isinstance(got, torch.Tensor):
-        return wrong(f"{name} should be a torch.Tensor, but it is {type(got).__name__}.", "Return a tensor.")
+        return wrong(f"{_start(name)} should be a torch.Tensor, but it is {type(got).__name__}.", "Return a tensor.")
     if got.shape != expected.shape:
         return wrong(
-            f"{name} has shape {tuple(got.shape)}, but expected {tuple(expected.shape)}.",
+            f"{_start(name)} has shape {tuple(got.shape)}, but expected {tuple(expected.shape)}.",
             "Check which dimension you concatenated or multiplied along, and any transposes.",
         )
     got = got.detach().to(expected.dtype)
     if torch.allclose(got, expected, atol=atol, rtol=rtol):
-        return correct(f"{name} matches the reference.")
+        return correct(f"{_start(name)} matches the reference.")
     if not torch.isfinite(got).all():
-        return wrong(f"{name} contains NaN or inf.", "Look for a division by zero or an exp that overflows.")
+        return wrong(f"{_start(name)} contains NaN or inf.", "Look for a division by zero or an exp that overflows.")
     mask = expected.abs() > 1e-6
     if mask.any():
         ratio = got[mask] / expected[mask]
         first = ratio.flatten()[0].item()
         if torch.allclose(ratio, torch.full_like(ratio, first), rtol=1e-3) and not math.isclose(first, 1):
             if first < 0:
-                return wrong(f"{name} has the wrong sign.", "Look for a subtraction done the wrong way round.")
+                return wrong(f"{_start(name)} has the wrong sign.", "Look for a subtraction done the wrong way round.")
             size = "too large" if first > 1 else "too small"
             return wrong(
-                f"{name} is {size} by the same constant factor in every entry.",
+                f"{_start(name)} is {size} by the same constant factor in every entry.",
                 "Look for a missing or extra multiplication by a constant (a count, a 2, a mean instead of a sum).",
             )
     worst = (got - expected).abs().max().item()
     return undiagnosed(
-        f"{name} has the right shape but different values (largest difference about {worst:.0e}).",
+        f"{_start(name)} has the right shape but different values (largest difference about {worst:.0e}).",
         "Compare each term with the equation.",
     )
 
