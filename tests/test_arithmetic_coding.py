@@ -1,11 +1,16 @@
 """The arithmetic coder of notebook 11: exact round trips, lengths near Shannon's, and agreement with constriction."""
 
+import inspect
+import json
+from pathlib import Path
+
 import constriction
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lstm_helpers import arithmetic_coding
 from lstm_helpers.arithmetic_coding import TOTAL, Decoder, Encoder, decode, encode, ideal_bits, quantize
 
 
@@ -118,3 +123,28 @@ def test_close_to_constriction_on_the_same_probabilities():
     decoder = constriction.stream.queue.RangeDecoder(theirs)
     assert (decoder.decode(constriction.stream.model.Categorical(perfect=False), probs) == symbols).all()
     assert abs(len(data) - 4 * len(theirs)) <= 8  # bytes
+
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "11_prediction_is_compression.ipynb"
+
+
+def _code_cells():
+    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_notebook_teaches_the_coder_that_the_package_holds():
+    """Teach first, import later: the coder's cells in notebook 11 are the module's code, character for character."""
+    cells = "\n\n".join(_code_cells())
+    for obj in (
+        arithmetic_coding.quantize,
+        arithmetic_coding.Encoder,
+        arithmetic_coding.Decoder,
+        arithmetic_coding.encode,
+        arithmetic_coding.decode,
+        arithmetic_coding.ideal_bits,
+    ):
+        assert inspect.getsource(obj).strip() in cells, f"notebook 11's copy of {obj.__name__} differs"
+    source = inspect.getsource(arithmetic_coding)
+    constants = source[source.index("STATE_BITS = 32") : source.index("\n\n\ndef quantize")]
+    assert constants in cells
+    assert "lstm_helpers.arithmetic_coding" not in cells  # the notebook uses its own copy, never the import

@@ -1,19 +1,16 @@
-"""The graders of notebook 11's exercises, and the notebook's coder cells against lstm_helpers.arithmetic_coding."""
+"""The graders of notebook 11's exercises: worked solutions pass, typical mistakes get specific feedback."""
 
-import inspect
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 from exercise_cases import feedback_test, worked_solution
 
-from lstm_helpers import arithmetic_coding
+from lstm_helpers.arithmetic_coding import quantize
 from lstm_helpers.char_data import topic_split
 from lstm_helpers.exercises import grade, list_exercises
 from lstm_helpers.exercises.nb11 import RESULTS
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "11_prediction_is_compression.ipynb"
 DAB = -math.log2(0.05) - math.log2(0.6) - math.log2(0.2)
 N = len(topic_split().test)
 UNIFORM = N * math.log2(103) / 8
@@ -61,7 +58,7 @@ def _floor_then_largest(probs, total):
 
 def test_safe_frequencies_correct_and_typical_mistakes():
     assert grade("11.safe_frequencies", _floor_then_largest).correct
-    assert grade("11.safe_frequencies", lambda p, t: arithmetic_coding.quantize(p, t)).correct
+    assert grade("11.safe_frequencies", lambda p, t: quantize(p, t)).correct
     assert grade("11.safe_frequencies", lambda p, t: list(_floor_then_largest(p, t))).correct
     rounded = grade("11.safe_frequencies", lambda p, t: np.round(p * t).astype(int))
     assert rounded.status == "wrong" and "frequency 0" in rounded.message and "empty" in rounded.message
@@ -93,25 +90,3 @@ def test_dynamic_half_follows_the_stored_measurement():
     assert grade("11.dynamic_half", verdict.upper()).correct
     for other in {"first", "second", "neither"} - {verdict}:
         assert grade("11.dynamic_half", other).status == "wrong"
-
-
-def _code_cells():
-    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code"]
-
-
-def test_notebook_teaches_the_coder_that_the_package_holds():
-    """Teach first, import later: the coder's cells in notebook 11 are the module's code, character for character."""
-    cells = "\n\n".join(_code_cells())
-    for obj in (
-        arithmetic_coding.quantize,
-        arithmetic_coding.Encoder,
-        arithmetic_coding.Decoder,
-        arithmetic_coding.encode,
-        arithmetic_coding.decode,
-        arithmetic_coding.ideal_bits,
-    ):
-        assert inspect.getsource(obj).strip() in cells, f"notebook 11's copy of {obj.__name__} differs"
-    source = inspect.getsource(arithmetic_coding)
-    constants = source[source.index("STATE_BITS = 32") : source.index("\n\n\ndef quantize")]
-    assert constants in cells
-    assert "lstm_helpers.arithmetic_coding" not in cells  # the notebook uses its own copy, never the import
