@@ -311,9 +311,12 @@ def compress(text, method="lstm-dynamic", model=None, progress=None, return_bits
         raise TypeError(f"compress needs a str, but got {type(text).__name__}; read the file as text first.")
     unknown = vocab.describe_unknown(text)
     if unknown:
+        windows = ""
+        if "\r" in text:
+            windows = " Windows line endings (\\r\\n) become \\n with text.replace('\\r\\n', '\\n')."
         raise CompressionError(
             f"Cannot compress this text: {unknown} The model can only code its own characters; replace or "
-            "remove them (for example with text.replace(...)) and try again."
+            f"remove them (for example with text.replace(...)) and try again.{windows}"
         )
     predictor = make_predictor(method, model=model, vocab=vocab, **settings)
     lstm = isinstance(predictor, LSTMPredictor)
