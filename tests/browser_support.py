@@ -447,8 +447,8 @@ def notebook_page(session: BrowserSession, notebook_name: str) -> Iterator[objec
 SERIOUS = ("serious", "critical")
 
 _UNNAMED_JS = """
-() => {
-  const areas = Array.from(document.querySelectorAll('.jp-OutputArea'));
+(scope) => {
+  const areas = Array.from(document.querySelectorAll(scope));
   const all = (selector) => areas.flatMap(area => Array.from(area.querySelectorAll(selector)));
   return {
     handles: all('.noUi-handle').length,
@@ -465,12 +465,15 @@ _UNNAMED_JS = """
 """
 
 
-def unnamed_controls(page) -> dict:
-    """Slider handles without an accessible name and pictures without alt text, inside notebook output areas."""
-    return page.evaluate(_UNNAMED_JS)
+OUTPUT_AREAS = ".jp-OutputArea"
 
 
-def axe_check(page, name: str) -> dict:
+def unnamed_controls(page, scope: str = OUTPUT_AREAS) -> dict:
+    """Slider handles without an accessible name and pictures without alt text, inside ``scope`` (output areas)."""
+    return page.evaluate(_UNNAMED_JS, scope)
+
+
+def axe_check(page, name: str, scope: str = OUTPUT_AREAS) -> dict:
     """Run axe-core (bundled by axe-playwright-python) on the notebook's output areas and on the whole page.
 
     Saves both reports to results/browser/axe-<name>.json and returns ``{"outputs": [...], "page": [...]}``, each a
@@ -480,7 +483,7 @@ def axe_check(page, name: str) -> dict:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    outputs = axe.run(page, context=".jp-OutputArea").response["violations"]
+    outputs = axe.run(page, context=scope).response["violations"]
     whole = axe.run(page).response["violations"]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"axe-{name}.json").write_text(json.dumps({"outputs": outputs, "page": whole}, indent=1))
