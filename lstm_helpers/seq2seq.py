@@ -14,6 +14,7 @@ The seed sweep of notebook 13 is committed as ``lstm_helpers/data/attention_seq2
 """
 
 import argparse
+import hashlib
 import html
 import json
 import sys
@@ -312,8 +313,19 @@ def load_sweep(path=SWEEP_FILE):
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def load_attention_model(path=WEIGHTS_FILE):
-    """Seed 0's trained model with attention, from the committed sweep (``weights_only=True``)."""
+def _sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_attention_model(path=WEIGHTS_FILE, sweep_path=SWEEP_FILE):
+    """Seed 0's trained model with attention, from the committed sweep (``weights_only=True``; its sha256 is
+    checked against the sweep's record)."""
+    expected = load_sweep(sweep_path).get("weights", {}).get("sha256")
+    if expected != _sha256(path):
+        raise ValueError(
+            f"{path} is not the file the sweep recorded (sha256 differs). Rebuild both with: "
+            "OMP_NUM_THREADS=1 python -m lstm_helpers.seq2seq"
+        )
     model = Seq2Seq(attention=True)
     model.load_state_dict(torch.load(path, weights_only=True))
     return model.eval()
@@ -448,6 +460,10 @@ def main(argv=None):
         sweep, models = run_sweep()
         torch.save(models[True, 0].state_dict(), WEIGHTS_FILE)
     sweep["command"] = command
+    weights = args.parts / "seed0_attention.pt" if args.merge else WEIGHTS_FILE
+    if args.merge:
+        WEIGHTS_FILE.write_bytes(weights.read_bytes())
+    sweep["weights"] = {"file": WEIGHTS_FILE.name, "seed": 0, "attention": True, "sha256": _sha256(WEIGHTS_FILE)}
     args.out.write_text(json.dumps(sweep, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 

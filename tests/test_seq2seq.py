@@ -101,3 +101,12 @@ def test_rerun_matches_the_committed_sweep():
     assert stored_per_length == 200
     for length, row in stored["by_length"].items():
         assert abs(record["by_length"][length]["exact"] - row["exact"]) < 0.05, length
+
+
+def test_shipped_weights_match_their_record(tmp_path):
+    model = seq2seq.load_attention_model()
+    assert model.attention
+    broken = tmp_path / "weights.pt"
+    broken.write_bytes(seq2seq.WEIGHTS_FILE.read_bytes() + b"x")
+    with pytest.raises(ValueError, match="sha256"):
+        seq2seq.load_attention_model(broken)
