@@ -439,7 +439,7 @@ def test_png_bytes_round_trips_and_pictures_carry_alt_text(capsys):
 
     rgba = np.random.default_rng(0).integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
     decoded = np.asarray(Image.open(io.BytesIO(png_bytes(rgba))))
-    assert decoded.shape == (7, 5, 3) and (decoded == rgba[:, :, :3]).all()  # lossless, alpha dropped
+    assert decoded.shape == (7, 5, 4) and (decoded == rgba).all()  # lossless
     fig = Figure(figsize=(2, 1))
     fig.subplots().plot([0, 1])
     picture = figure_picture(fig, alt='a line "up"')
