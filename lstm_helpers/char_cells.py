@@ -774,17 +774,19 @@ class Intervention(NamedTuple):
         return self.run.probs[:, self.measured]  # (num_clamps + 1, num_measured)
 
 
-def intervention(model, vocab, search, search_features, report_text, kind, num_clamps=None, settings=None, seed=0):
+def intervention(model, vocab, search, search_features, report_text, kind, only=None, settings=None, seed=0):
     """Choose an intervention's cells on the search text, clamp them while the model reads the report text.
 
-    ``kind`` is a key of ``INTERVENTIONS``; ``settings`` overrides ``CLAMPS``; ``num_clamps`` keeps only the first
-    clamps (best cell, best k, random draws...) to save time. Returns an ``Intervention``.
+    ``kind`` is a key of ``INTERVENTIONS``; ``settings`` overrides ``CLAMPS``; ``only`` (indices into the clamps:
+    0 the best cell, 1 the best k, 2... the random draws) runs just those, to save time. Returns an
+    ``Intervention``.
     """
     settings = {**CLAMPS, **(settings or {})}
     spec = INTERVENTIONS[kind]
     feature = search_features[spec["feature"]]
     clamps = intervention_clamps(search, feature, hold_rows(kind, search_features), settings["k"],
-                                 settings["draws"], settings["pool_size"], seed)[:num_clamps]
+                                 settings["draws"], settings["pool_size"], seed)
+    clamps = clamps if only is None else [clamps[k] for k in only]
     run = clamp_experiment(model, vocab, report_text, clamps, spec["target"], settings["num_passages"],
                            settings["passage_len"], settings["skip"])
     return Intervention(kind, clamps, run, measured_at(kind, report_text, run.positions))
