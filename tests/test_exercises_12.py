@@ -51,7 +51,7 @@ def _feedback(fn):
 
 def test_param_count_typical_mistakes():
     one_block = lambda i, h, n=1: n * (h * i + h * h + 2 * h)  # noqa: E731
-    assert "factor of 4" in _feedback(one_block)
+    assert "every gate" in _feedback(one_block) and "factor" not in _feedback(one_block)
     one_bias = lambda i, h, n=1: 4 * (h * i + h * h + h) + (n - 1) * 4 * (2 * h * h + h)  # noqa: E731
     assert "one bias vector" in _feedback(one_bias)
     no_bias = lambda i, h, n=1: 4 * (h * i + h * h) + (n - 1) * 8 * h * h  # noqa: E731

@@ -67,10 +67,14 @@ def _grade_lstm_param_count(answer):
         expected = sum(p.numel() for p in lstm.parameters())
         if math.isclose(got, expected):
             continue
-        message = f"{call} = {got:g}, but nn.LSTM({input_size}, {H}, num_layers={L}) has {expected} parameters."
+        side = "more" if got > expected else "fewer"
+        message = (
+            f"{call} = {got:g}: that is {side} parameters than nn.LSTM({input_size}, {H}, num_layers={L}) holds "
+            "(count them with sum(p.numel() for p in lstm.parameters()) to compare)."
+        )
         first = _lstm_layer_count(input_size, H)
         if math.isclose(got * 4, expected):
-            hint = "Off by a factor of 4? An LSTM has four blocks, one per gate (i, f, g, o), each with its weights."
+            hint = "Did you count every gate? An LSTM has one block of weights per gate (i, f, g, o)."
         elif math.isclose(expected - got, 4 * H * L):
             hint = "Forgot one bias vector? PyTorch keeps two per block, bias_ih and bias_hh, hidden_size numbers each."
         elif math.isclose(expected - got, 8 * H * L):
