@@ -122,4 +122,9 @@ def supported_decimals(low, high, most=4):
 def format_with_interval(mean, low, high, level=0.95):
     """``"1.52 (95% CI 1.45 to 1.60)"``, with only the decimals ``supported_decimals`` allows."""
     d = supported_decimals(low, high)
-    return f"{mean:.{d}f} ({level:.0%} CI {low:.{d}f} to {high:.{d}f})"
+
+    def show(value):
+        text = f"{value:.{d}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text  # "-0.00" reads as a sign: "0.00"
+
+    return f"{show(mean)} ({level:.0%} CI {show(low)} to {show(high)})"
