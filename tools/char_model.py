@@ -4,6 +4,8 @@
     python tools/char_model.py train                       # the shipped model (the exact command is in its metadata)
     python tools/char_model.py train --steps 3 --slice 20000 --out /tmp/x   # a tiny run, for tests
     python tools/char_model.py compare                     # RNN vs GRU vs LSTM over seeds -> char_compare.json
+    python tools/char_model.py compress IN OUT             # notebook 11: a text file -> a file coded by the LSTM
+    python tools/char_model.py decompress IN OUT           # ... and back, byte for byte (or a clear error)
 
 ``freeze`` writes the text (topics in sorted name order joined with newlines, xz-compressed) and its metadata
 (sha256, Python version, licence, topic names and lengths). ``train`` trains a ``CharLSTM`` on the training topics
