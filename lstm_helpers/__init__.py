@@ -27,7 +27,7 @@ no seeding, no plotting style, no printing.
 | ``char_cells``, ``char_explorer`` | features, cell search with controls, probes, interventions, the explorer | 10 |
 | ``variants`` | GRU, stacked and bidirectional LSTMs from scratch, checked against ``torch.nn`` | 12 |
 | ``measure``, ``sweeps`` | parameter counts, timing, saved-activation memory; seed sweeps | 12 |
-| ``arithmetic_coding``, ``compression`` | an integer arithmetic coder; models as lossless compressors, file format | 11 |
+| ``arithmetic_coding``, ``compression`` | an integer arithmetic coder; models as lossless compressors | 11 |
 | ``attention``, ``seq2seq`` | dot-product attention, the encoder-decoder with and without it, a tiny Transformer | 13 |
 | ``transformer_vs_lstm`` | the Transformer against the LSTM at equal size and training time | 13 |
 """

@@ -5,14 +5,13 @@ Introduced in notebook 09 (``09_character_language_model``); notebook 10 uses it
 The text is ``pydoc_data.topics.topics`` (it ships with CPython, PSF licence), its topics joined in sorted key order
 with one newline between topics. It changes between Python patch releases, so one copy is frozen in
 ``lstm_helpers/data/pydoc_topics.txt.xz`` with its sha256 and topic list in ``pydoc_topics.json``; rebuild both with
-``python tools/char_model.py freeze``. Every notebook and the shipped weights use that copy. ``topic_split`` divides it into train, validation and
-test by whole topics, keeping topics that copy each other on the training side.
+``python tools/char_model.py freeze``. Every notebook and the shipped weights use that copy. ``topic_split``
+divides it into train, validation and test by whole topics, keeping topics that copy each other on the training side.
 """
 
 import hashlib
 import json
 import lzma
-import math
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -160,7 +159,8 @@ def topic_containment(window=WINDOW):
 
 def topic_groups(threshold=GROUP_SHARE, window=WINDOW):
     """Topics linked by containment: lists of names whose windows overlap by ``threshold`` or more (either way),
-    joined transitively. Single topics are left out. ``compound`` with ``if``, ``for``, ``while``, ``with`` ... is one."""
+    joined transitively. Single topics are left out. ``compound`` with ``if``, ``for``, ``while``, ``with`` ... is
+    one."""
     names, share = topic_containment(window)
     linked = (share >= threshold) | (share.T >= threshold)
     group_of = list(range(len(names)))
