@@ -104,3 +104,19 @@ def test_no_progress_bar_is_stored_unfinished(path):
         for text in _text_outputs(cell):
             for match in re.finditer(r"(\d+)%\|", text):
                 assert match.group(1) == "100", f"{path.name} cell {k} stores an unfinished bar: {text[:120]!r}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_stored_figure_has_alt_text(path):
+    """A static figure is shown with lstm_helpers._render.show_figure: its PNG is followed by a hidden alt paragraph
+    (JupyterLab gives image/png outputs no alt attribute of their own); explorer pictures carry alt in their HTML."""
+    for k, cell in enumerate(_cells(path)):
+        outputs = cell.get("outputs", [])
+        for j, out in enumerate(outputs):
+            data = out.get("data", {})
+            if "image/png" not in data or "application/vnd.jupyter.widget-view+json" in data:
+                continue
+            own = "".join(data.get("text/html", ""))
+            following = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs[j + 1 : j + 2])
+            has_alt = re.search(r'<img [^>]*alt="[^"]+"', own) or 'class="figure-alt"' in following
+            assert has_alt, f"{path.name} cell {k}: a figure without alt text"
