@@ -429,8 +429,8 @@ class AttentionExplorer:
 
         button.on_click(read)
         box.on_submit(read)
-        return widgets.VBox([slider, self.image, self.readout_html, widgets.HBox([box, button]), self.message_html,
-                             out])
+        parts = [slider, self.blit.picture, self.readout_html, widgets.HBox([box, button]), self.message_html, out]
+        return widgets.VBox(parts)  # the picture with its hidden alt text (see BlitImage.picture)
 
 
 PARTS_DIR = Path("seq2seq_runs")  # one file per run when the sweep is split over processes (--seed)

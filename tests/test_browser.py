@@ -317,6 +317,31 @@ def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
         check_accessible(page, "10_inside_the_character_model", ".jp-Cell:has(.char-explorer-text) .jp-OutputArea")
 
 
+@for_notebook("13_from_lstm_to_attention.ipynb")
+def test_13_attention_explorer_follows_its_slider_and_reads_typed_digits(lab):
+    with notebook_page(lab, "13_from_lstm_to_attention.ipynb") as page:
+        readout = page.locator(".attention-explorer-readout")
+        readout.scroll_into_view_if_needed()
+        expect(readout).to_contain_text("Output step 1 wrote")
+        heatmap = page.locator("img.attention-explorer-heatmap")
+        before = figure_source(heatmap)
+
+        nudge_slider(slider_labelled(page, "output step"))  # the next output step: another row highlighted
+
+        expect(readout).to_contain_text("Output step 2 wrote")
+        wait_for_new_figure(page, heatmap, before)
+
+        box = page.get_by_role("textbox", name="your digits")
+        message = page.locator(".attention-explorer-message")
+        type_into(box, "12a45")  # not digits: a short message, the last string kept, never a traceback
+        expect(message).not_to_have_text("")
+        assert_no_error_shown(page.locator(".attention-explorer-out"))
+        type_into(box, "90210")
+        expect(message).to_have_text("")
+        expect(heatmap).to_have_attribute("alt", re.compile(r"reversing 90210"))
+        check_accessible(page, "13_from_lstm_to_attention", ".jp-Cell:has(.attention-explorer-readout) .jp-OutputArea")
+
+
 # Notebooks whose stored outputs include widgets: opened WITHOUT running, they must show pictures and notes.
 WIDGET_NOTEBOOKS = (
     "00_start_here.ipynb",
@@ -324,6 +349,7 @@ WIDGET_NOTEBOOKS = (
     "04_gate_explorer.ipynb",
     "08_inside_the_trained_lstm.ipynb",
     "10_inside_the_character_model.ipynb",
+    "13_from_lstm_to_attention.ipynb",
 )
 WIDGET_REPR = re.compile(r"\b(?:VBox|HBox|IntSlider|FloatSlider|interactive|ToggleButtons|Play)\(children=|IntSlider\(")
 
