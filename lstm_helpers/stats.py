@@ -120,11 +120,17 @@ def supported_decimals(low, high, most=4):
 
 
 def format_with_interval(mean, low, high, level=0.95):
-    """``"1.52 (95% CI 1.45 to 1.60)"``, with only the decimals ``supported_decimals`` allows."""
+    """``"1.52 (95% CI 1.45 to 1.60)"``, with only the decimals ``supported_decimals`` allows (a bound that rounds
+    to zero gets the one more decimal that shows its sign: ``"0.04 (95% CI -0.001 to 0.07)"``)."""
     d = supported_decimals(low, high)
 
     def show(value):
-        text = f"{value:.{d}f}"
-        return text[1:] if text.startswith("-") and float(text) == 0 else text  # "-0.00" reads as a sign: "0.00"
+        # A bound that rounds to zero keeps its sign with the first decimal that shows it ("-0.004", not "-0.00"
+        # or "0.00"): whether an interval includes zero is what a reader looks for.
+        for decimals in range(d, max(d, 4) + 1):
+            text = f"{value:.{decimals}f}"
+            if float(text) != 0:
+                return text
+        return f"{0:.{d}f}"
 
     return f"{show(mean)} ({level:.0%} CI {show(low)} to {show(high)})"

@@ -78,4 +78,6 @@ def test_format_with_interval():
     assert format_with_interval(1.5234, 1.4512, 1.6021) == "1.52 (95% CI 1.45 to 1.60)"
     assert format_with_interval(0.0312, -0.04, 0.12) == "0.03 (95% CI -0.04 to 0.12)"
     assert format_with_interval(1.4537, 1.4521, 1.4555) == "1.4537 (95% CI 1.4521 to 1.4555)"
-    assert format_with_interval(0.04, -0.001, 0.07) == "0.04 (95% CI 0.00 to 0.07)"  # never "-0.00"
+    assert format_with_interval(0.04, -0.001, 0.07) == "0.04 (95% CI -0.001 to 0.07)"  # its sign shows: includes 0
+    assert format_with_interval(0.04, 0.0004, 0.07) == "0.04 (95% CI 0.0004 to 0.07)"
+    assert format_with_interval(0.0, 0.0, 0.0) == "0.0000 (95% CI 0.0000 to 0.0000)"
