@@ -132,15 +132,16 @@ class _Counts:
             keys, raw = np.unique(gram, return_counts=True)
             self.keys.append(keys)
             self.raw.append(raw.astype(np.int32))
+            if k > 0:  # continuation counts of order k - 1: the distinct n-grams of order k that extend each one
+                shorter = self.pairs[k][keys // V] // (V + 1) * V + keys % V  # drop the oldest character
+                below = self.keys[k - 1]
+                self.cont.append(np.bincount(np.searchsorted(below, shorter), minlength=len(below)).astype(np.int32))
             if k == max_order:
                 break
             left = _chars_back(x, k + 1, V)
             pairs, ctx = np.unique(ctx * (V + 1) + left, return_inverse=True)
             self.pairs.append(pairs)
-            longer = ctx * V + x
-            _, first = np.unique(longer, return_index=True)  # one position per distinct longer n-gram
-            self.cont.append(np.bincount(np.searchsorted(keys, gram[first]), minlength=len(keys)).astype(np.int32))
-            gram = longer
+            gram = ctx * V + x
 
     def context_ids(self, ids, order, extend=False):
         """(order + 1, len(ids)) context ids of held-out ``ids`` (padded like the training text).
