@@ -3,10 +3,11 @@
     python benchmarks/notebooks.py            # all notebooks
     python benchmarks/notebooks.py 05 06      # only these
 
-Targets for the course (reported against, never asserted in tests): each notebook <= 15 s (the capstone
-notebooks 09 and 10, which train and load a real language model, <= 25 s), the whole series <= 90 s on 2 CPU
-cores, peak kernel memory <= 1 GB per notebook (Binder gives about 2 GB). Wall time includes
-starting the kernel. The notebooks are executed in memory; nothing is written back.
+Targets for the course (reported against, never asserted in tests): each notebook <= 15 s and the whole series
+(14 notebooks) <= 100 s on 2 idle CPU cores here, so that a learner's CPU 1.8x slower stays within 25 s a notebook;
+peak kernel memory <= 1 GB per notebook (Binder gives about 2 GB). Time runs from starting the
+kernel to the last cell's output (the kernel's shutdown is reported beside it). The notebooks are executed in
+memory; nothing is written back.
 """
 
 import sys
@@ -20,13 +21,12 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import course  # noqa: E402  (tools/course.py: the same way notebooks are executed for the course)
 
-TARGET_SECONDS, TARGET_TOTAL_SECONDS, TARGET_MB = 15, 90, 1024
-CAPSTONE_SECONDS = {"09": 25, "10": 25}  # notebook number -> its own time target
+TARGET_SECONDS, TARGET_TOTAL_SECONDS, TARGET_MB = 15, 100, 1024
 
 
 def target_seconds(path):
     """The time target of one notebook."""
-    return CAPSTONE_SECONDS.get(path.name[:2], TARGET_SECONDS)
+    return TARGET_SECONDS
 
 
 class PeakMemory(threading.Thread):
@@ -55,36 +55,45 @@ class PeakMemory(threading.Thread):
 
 
 def measure(path):
-    """Execute one notebook; return (seconds, peak MB)."""
+    """Execute one notebook; return (seconds to its last output, seconds including kernel shutdown, peak MB).
+
+    The first is what a learner waits for after "Restart Kernel and Run All": the kernel's start and every cell. The
+    second adds the kernel's graceful shutdown (about 0.8 s once torch is imported), which nobody waits for in
+    JupyterLab; it is the number this benchmark reported before 2026-12-07, kept for comparison.
+    """
     nb = nbformat.read(path, as_version=4)
     client = course.notebook_client(nb)
+    last_output = []
+    client.on_cell_executed = lambda **_: last_output.append(time.perf_counter())
     sampler = PeakMemory(client)
     sampler.start()
     start = time.perf_counter()
     try:
         client.execute()
     finally:
-        seconds = time.perf_counter() - start
+        total = time.perf_counter() - start
         sampler.done.set()
         sampler.join()
-    return seconds, sampler.peak / 2**20
+    return (last_output[-1] if last_output else start + total) - start, total, sampler.peak / 2**20
 
 
 def main(argv):
     paths = course.select(argv)
-    print(f"{'notebook':<40} {'time (s)':>9} {'peak (MB)':>10}  within targets")
-    total, worst = 0.0, 0.0
+    print(f"{'notebook':<40} {'time (s)':>9} {'+shutdown':>10} {'peak (MB)':>10}  within targets")
+    total, total_with_shutdown, worst = 0.0, 0.0, 0.0
     for path in paths:
-        seconds, megabytes = measure(path)
+        seconds, with_shutdown, megabytes = measure(path)
         total += seconds
+        total_with_shutdown += with_shutdown
         worst = max(worst, megabytes)
         ok = "yes" if seconds <= target_seconds(path) and megabytes <= TARGET_MB else "NO"
-        print(f"{path.name:<40} {seconds:>9.1f} {megabytes:>10.0f}  {ok}", flush=True)
+        print(f"{path.name:<40} {seconds:>9.1f} {with_shutdown:>10.1f} {megabytes:>10.0f}  {ok}", flush=True)
     ok = "yes" if total <= TARGET_TOTAL_SECONDS else "NO"
-    print(f"{'whole series (' + str(len(paths)) + ' notebooks)':<40} {total:>9.1f} {worst:>10.0f}  {ok}")
+    name = f"whole series ({len(paths)} notebooks)"
+    print(f"{name:<40} {total:>9.1f} {total_with_shutdown:>10.1f} {worst:>10.0f}  {ok}")
     print(
-        f"targets: <= {TARGET_SECONDS} s each (09 and 10: <= 25 s), <= {TARGET_TOTAL_SECONDS} s in all, "
-        f"<= {TARGET_MB} MB peak"
+        f"time: kernel start to the last cell's output; +shutdown: also the kernel's graceful shutdown. Targets: "
+        f"<= {TARGET_SECONDS} s each, <= {TARGET_TOTAL_SECONDS} s in all, <= {TARGET_MB} MB peak"
     )
 
 
