@@ -313,8 +313,7 @@ def test_10_char_explorer_follows_its_slider_and_reads_typed_text(lab):
         length.press("Enter")
         expect(page.locator(".char-explorer-pattern")).to_contain_text("Span 5–5")
         expect(text.locator("span[title]").first).to_have_attribute("title", re.compile(r"[+-]\d\.\d\d$"))
-        # the explorer's cell only: notebook 10's static figures are not shown with alt text yet (show_figure)
-        check_accessible(page, "10_inside_the_character_model", ".jp-Cell:has(.char-explorer-text) .jp-OutputArea")
+        check_accessible(page, "10_inside_the_character_model")  # the explorer and every static figure
 
 
 @for_notebook("13_from_lstm_to_attention.ipynb")
