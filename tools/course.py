@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -357,34 +358,47 @@ def _cell_first_line(notebook, number):
     return lines[0] if lines else ""
 
 
-def portable(paths, profiles=DEFAULT_PROFILES, python=sys.executable):
+def portable(paths, profiles=DEFAULT_PROFILES, python=sys.executable, jobs=None):
     """Run nbval on ``paths`` once per numeric profile; print which cells differ and how to fix them.
 
     Returns the number of (profile, cell) failures. Each run is a fresh ``pytest --nbval`` whose kernels inherit the
-    profile's environment variables (and ``OMP_NUM_THREADS=1``, as everywhere in the course's tests).
+    profile's environment variables (and ``OMP_NUM_THREADS=1``, as everywhere in the course's tests). Up to ``jobs``
+    profiles run at once (default: one per CPU core; each kernel uses one thread), and each reports when it ends.
     """
-    failures = 0
-    for name in profiles:
-        env = dict(os.environ, OMP_NUM_THREADS="1", **PROFILES[name])
-        settings = " ".join(f"{k}={v}" for k, v in PROFILES[name].items())
-        print(f"=== portability profile {name!r} ({settings}) on {len(paths)} notebook(s)", flush=True)
-        start = time.perf_counter()
-        command = [python, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider"]
-        command += [str(p.relative_to(ROOT)) for p in paths]
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        cells = _failed_cells(result.stdout)
-        if result.returncode == 0:
-            print(f"    passed in {seconds:.0f} s: {result.stdout.strip().splitlines()[-1]}", flush=True)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    command = [python, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider"]
+    command += [str(p.relative_to(ROOT)) for p in paths]
+    waiting, running, failures = list(profiles), {}, 0
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            name = waiting.pop(0)
+            env = dict(os.environ, OMP_NUM_THREADS="1", **PROFILES[name])
+            settings = " ".join(f"{k}={v}" for k, v in PROFILES[name].items())
+            print(f"=== portability profile {name!r} ({settings}) on {len(paths)} notebook(s)", flush=True)
+            log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a full pipe would stall pytest
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+            running[name] = (process, log, settings, time.perf_counter())
+        finished = next((n for n, (proc, *_) in running.items() if proc.poll() is not None), None)
+        if finished is None:
+            time.sleep(0.5)
             continue
+        process, log, settings, start = running.pop(finished)
+        log.seek(0)
+        stdout = log.read()
+        log.close()
+        seconds = time.perf_counter() - start
+        if process.returncode == 0:
+            print(f"    {finished!r} passed in {seconds:.0f} s: {stdout.strip().splitlines()[-1]}", flush=True)
+            continue
+        cells = _failed_cells(stdout)
         failures += max(1, len(cells))
-        print(result.stdout[-6000:])
-        print(f"!!! portability profile {name!r} FAILED in {seconds:.0f} s ({settings}):")
+        print(stdout[-6000:])
+        print(f"!!! portability profile {finished!r} FAILED in {seconds:.0f} s ({settings}):")
         for notebook, number in cells:
             print(f"    {notebook} code cell {number} (first line: {_cell_first_line(notebook, number)!r})")
         if not cells:
             print("    (no notebook cell named: see pytest's output above)")
-        print("    " + HOW_TO_FIX)
+        print("    " + HOW_TO_FIX, flush=True)
     return failures
 
 
