@@ -7,6 +7,8 @@ ablation and check every count notebook 09 states. Values are compared with a to
 changes the last bits of a training run.
 """
 
+import os
+
 import pytest
 import torch
 
@@ -49,7 +51,7 @@ def test_one_run_reproduces_its_stored_first_evaluation():
 @pytest.fixture(scope="module")
 def rerun():
     torch.set_num_threads(1)
-    return run_dropout_ablation(progress=False)
+    return run_dropout_ablation(progress=False, jobs=min(2, os.cpu_count() or 1))  # same runs, side by side
 
 
 @pytest.mark.slow
