@@ -39,7 +39,7 @@ from lstm_helpers.char_baselines import (
 )
 from lstm_helpers.char_data import containment, load_topics, load_vocabulary, topic_split
 from lstm_helpers.char_model import CharLSTM, char_bits, dynamic_bits, load_shipped, stream_batches
-from lstm_helpers.stats import difference_interval, format_with_interval, topic_starts
+from lstm_helpers.stats import bootstrap_interval, difference_interval, format_with_interval, topic_starts
 
 DYNAMIC_GRID = [(lr, 50) for lr in (0.1, 0.3, 1.0)]  # then chunk lengths 25 and 100 at the best rate
 
@@ -176,7 +176,7 @@ def main():
         if bits is None:
             table[name] = {"bits_per_char": smoother_test}
             continue
-        _, low, high = difference_interval(bits, np.zeros_like(bits), starts=starts)
+        _, low, high = bootstrap_interval(bits, starts=starts)
         table[name] = {
             "bits_per_char": float(bits.mean()),
             "low": low,

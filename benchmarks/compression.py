@@ -273,7 +273,7 @@ def main():
         mean, low, high = (
             difference_interval(lstm, bits, starts=starts) if name != names["lstm-dynamic"] else (0.0, 0.0, 0.0)
         )
-        _, ci_low, ci_high = difference_interval(bits, np.zeros_like(bits), starts=starts)
+        _, ci_low, ci_high = bootstrap_interval(bits, starts=starts)
         rows[name]["interval"] = [ci_low, ci_high]
         if name != names["lstm-dynamic"]:
             differences[name] = {"mean": mean, "low": low, "high": high}
