@@ -411,6 +411,15 @@ def _diagnose(got, expected, mistakes, name):
     return compare_tensors(got, expected, name)
 
 
+def known_number_mistake(number, mistakes, rel_tol):
+    """Feedback for the first ``(value, message, hint)`` in ``mistakes`` that ``number`` matches, else ``None``: the
+    numeric twin of ``_diagnose``, for answers whose common wrong values can be computed."""
+    for value, message, hint in mistakes:
+        if math.isclose(number, value, rel_tol=rel_tol):
+            return wrong(message, hint)
+    return None
+
+
 def _grade_count(answer, expected, known_mistakes, hint, name):
     """Feedback for a counted number: a specific message for a known wrong count, else ``compare_number``."""
     number = _whole_number(answer)

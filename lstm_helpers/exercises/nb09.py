@@ -19,6 +19,7 @@ from ._framework import (
     correct,
     exercise,
     is_stub,
+    known_number_mistake,
     pass_the_function,
     returned_none,
     undiagnosed,
@@ -114,9 +115,9 @@ def _grade_bits_from_logits(fn):
             "For each row keep one entry: the log-probability of that row's target.",
         ),
     ]
-    for value, message, hint in mistakes:
-        if math.isclose(number, value, rel_tol=1e-6):
-            return wrong(message, hint)
+    mistake = known_number_mistake(number, mistakes, rel_tol=1e-6)
+    if mistake:
+        return mistake
     if math.isclose(number, expected, rel_tol=1e-6):
         return correct("Average surprise in bits: the score of every model in this notebook.")
     return undiagnosed(

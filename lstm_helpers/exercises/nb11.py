@@ -14,6 +14,7 @@ from ._framework import (
     compare_number,
     correct,
     exercise,
+    known_number_mistake,
     wrong,
 )
 
@@ -55,9 +56,9 @@ def _grade_code_length(answer):
                 "The ideal code length, which arithmetic coding reaches, is -log2 p per letter: not a whole number.",
             ),
         ]
-        for value, message, hint in mistakes:
-            if math.isclose(number, value, rel_tol=1e-3):
-                return wrong(message, hint)
+        mistake = known_number_mistake(number, mistakes, rel_tol=1e-3)
+        if mistake:
+            return mistake
         if math.isclose(number, expected, rel_tol=1e-3):
             return correct(
                 "The rare D costs more than half of the string's bits; a good model makes the likely letters cheap."
@@ -106,9 +107,9 @@ def _grade_uniform_size(answer):
                 "An arithmetic coder spends log2(103), not rounded up.",
             ),
         ]
-        for value, message, hint in mistakes:
-            if math.isclose(number, value, rel_tol=2e-4):
-                return wrong(message, hint)
+        mistake = known_number_mistake(number, mistakes, rel_tol=2e-4)
+        if mistake:
+            return mistake
         if abs(number - expected) <= 8:
             return correct("About 6.69 bits per character: the bar every real model has to clear.")
     return compare_number(answer, expected, "your size in bytes", rel_tol=2e-4, hint="bits per character x count / 8")
