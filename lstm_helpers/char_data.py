@@ -124,6 +124,16 @@ def _found_in(queries, sorted_reference):
     return sorted_reference[pos] == queries
 
 
+def _distinct_windows(texts, window=WINDOW):
+    """Sorted distinct hashes of the ``window``-character substrings of ``texts`` (none spans two texts)."""
+    return np.unique(np.concatenate([_window_hashes(t, window) for t in texts] or [np.zeros(0, np.uint64)]))
+
+
+def _share_found(windows, sorted_reference):
+    """The share of ``windows`` (distinct hashes) found in ``sorted_reference``; 0 for a text with no window."""
+    return float(_found_in(windows, sorted_reference).mean()) if len(windows) else 0.0
+
+
 def containment(held_out, reference, window=WINDOW):
     """The share of ``held_out``'s distinct ``window``-character substrings that also occur in ``reference``.
 
@@ -132,11 +142,7 @@ def containment(held_out, reference, window=WINDOW):
     """
     if isinstance(reference, str):
         reference = [reference]
-    held = np.unique(_window_hashes(held_out, window))
-    if len(held) == 0:
-        return 0.0
-    ref = np.unique(np.concatenate([_window_hashes(r, window) for r in reference] or [np.zeros(0, np.uint64)]))
-    return float(_found_in(held, ref).mean())
+    return _share_found(_distinct_windows([held_out], window), _distinct_windows(reference, window))
 
 
 @lru_cache(maxsize=4)
@@ -144,7 +150,7 @@ def topic_containment(window=WINDOW):
     """``(names, share)``: ``share[a, b]`` is the fraction of topic a's distinct windows that occur in topic b."""
     topics = load_topics()
     names = [name for name, _ in topics]
-    hashes = [np.unique(_window_hashes(text, window)) for _, text in topics]
+    hashes = [_distinct_windows([text], window) for _, text in topics]
     sizes = np.array([len(h) for h in hashes])
     every, owner = np.concatenate(hashes), np.repeat(np.arange(len(topics)), sizes)
     _, inverse, counts = np.unique(every, return_inverse=True, return_counts=True)
@@ -238,10 +244,9 @@ def topic_split():
         "test": sorted(held["test"]),
     }
     parts = {part: "\n".join(by_name[n] for n in part_names) for part, part_names in names.items()}
-    train_windows = np.unique(np.concatenate([_window_hashes(by_name[n]) for n in train_names]))
+    train_windows = _distinct_windows([by_name[n] for n in train_names])  # hashed once for every held-out topic
     for name in held_out:
-        own = np.unique(_window_hashes(by_name[name]))
-        share = float(_found_in(own, train_windows).mean()) if len(own) else 0.0
+        share = _share_found(_distinct_windows([by_name[name]]), train_windows)
         if share > GROUP_SHARE:
             raise ValueError(
                 f"Held-out topic {name!r} shares {share:.0%} of its {WINDOW}-character windows with the training "
