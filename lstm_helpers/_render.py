@@ -40,10 +40,21 @@ __all__ = [
     "png_bytes",
     "RUN_NOTE",
     "CSS_DPI",
+    "SIGNED_CMAP",
+    "MIN_TEXT_PX",
+    "MAX_WIDTH_CSS",
+    "make_readable",
+    "text_report",
     "PIXEL_RATIO",
     "LABEL_CONTROLS_JS",
 ]
 
+MIN_TEXT_PX = 12  # no text in a figure smaller than this many CSS pixels at 100% zoom, sub- and superscripts included
+MAX_WIDTH_CSS = 1000  # wider figures are shrunk by JupyterLab in an ordinary window, and their text with them
+SCRIPT_SHRINK = 0.7  # Matplotlib's mathtext draws a sub- or superscript at 0.7 of the text's size
+# Signed values (below and above 0) on a map whose lightness rises monotonically: dark is negative, light positive,
+# so the sign reads in grayscale and for colour-blind readers too (a red-white-blue map is dark at both ends).
+SIGNED_CMAP = "cividis"
 CSS_DPI = 96  # CSS pixels per inch: a figure 8 inches wide is shown 768 CSS pixels wide
 PIXEL_RATIO = 2  # image pixels per CSS pixel: sharp on high-density screens, still small PNGs
 RUN_NOTE = "▶ Run this cell to use the sliders. The picture shows where they start."
@@ -129,8 +140,9 @@ class BlitImage:
 
     def __init__(self, fig, animated, alt="", layers=()):
         self.fig = fig
-        fig.set_dpi(CSS_DPI * PIXEL_RATIO)
         self.canvas = FigureCanvasAgg(fig)
+        make_readable(fig, css_dpi=CSS_DPI)
+        fig.set_dpi(CSS_DPI * PIXEL_RATIO)
         self.animated, self.layers = list(animated), list(layers)
         for artist in (*self.animated, *self.layers):
             artist.set_animated(True)
@@ -218,6 +230,7 @@ def figure_picture(fig, alt):
     """A Matplotlib ``Figure`` as a ``Picture`` drawn at 2 pixels per CSS pixel, shown at the figure's own size."""
     canvas = FigureCanvasAgg(fig)
     dpi = fig.get_dpi()
+    make_readable(fig, css_dpi=CSS_DPI)
     fig.set_dpi(CSS_DPI * PIXEL_RATIO)
     try:
         canvas.draw()
@@ -227,18 +240,90 @@ def figure_picture(fig, alt):
     return Picture(png, alt, round(fig.get_figwidth() * CSS_DPI))
 
 
+def _has_scripts(text):
+    """Whether Matplotlib draws part of ``text`` as a sub- or superscript (mathtext between $ signs)."""
+    return text.count("$") >= 2 and any(mark in text.split("$", 1)[1] for mark in "_^")
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # creates the tick labels and lays the figure out, without drawing pixels
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.get_figure(root=True) is fig:
+            yield text
+
+
+def text_report(fig, css_dpi=None):
+    """``{"min_text_px", "smallest", "width_css"}``: the smallest text as JupyterLab shows ``fig`` at 100% zoom.
+
+    A text's size in CSS pixels is its font size in points times ``fig.dpi / 72`` (the inline backend shows a figure
+    ``width × dpi`` CSS pixels wide, drawn at twice that for sharp screens); text with mathtext sub- or superscripts
+    counts at the scripts' size. ``css_dpi`` (default ``fig.dpi``): CSS pixels per inch of the shown figure.
+    Introduced in notebook 01.
+    """
+    css_dpi = css_dpi or fig.dpi
+    sizes = []
+    for text in _texts(fig):
+        px = text.get_fontsize() * css_dpi / 72 * (SCRIPT_SHRINK if _has_scripts(text.get_text()) else 1.0)
+        sizes.append((round(px, 1), text.get_text()[:40]))
+    smallest = min(sizes) if sizes else (float("inf"), "")
+    return {"min_text_px": smallest[0], "smallest": smallest[1], "width_css": round(fig.get_figwidth() * css_dpi)}
+
+
+def make_readable(fig, min_px=MIN_TEXT_PX, css_dpi=None):
+    """Raise every text in ``fig`` to at least ``min_px`` CSS pixels, scripts included; return ``fig``.
+
+    Log axes are labelled ``1e-10`` in plain text instead of 10 with a small superscript exponent; a text with
+    mathtext scripts is enlarged until its scripts reach ``min_px``. ``css_dpi`` (default ``fig.dpi``): CSS pixels
+    per inch of the shown figure. Called by ``show_figure``, ``figure_picture`` and ``BlitImage``.
+    """
+    from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                if type(axis.get_major_formatter()) is LogFormatterSciNotation:
+                    axis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+                minor = axis.get_minor_formatter()
+                if type(minor) is LogFormatterSciNotation:
+                    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=minor.minor_thresholds))
+    points = min_px * 72 / (css_dpi or fig.dpi)  # the smallest font size, in points, that is min_px CSS pixels
+    for _ in range(2):  # tick labels made by the first pass's layout are checked by the second
+        changed = False
+        for ax in fig.axes:
+            for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                labels = [t for t in axis.get_ticklabels(which="both") if t.get_text().strip()]
+                need = max((points / (SCRIPT_SHRINK if _has_scripts(t.get_text()) else 1) for t in labels),
+                           default=0)
+                if labels and min(t.get_fontsize() for t in labels) < need - 1e-6:
+                    ax.tick_params(axis=which, which="both", labelsize=need)
+                    changed = True
+        for text in _texts(fig):
+            need = points / (SCRIPT_SHRINK if _has_scripts(text.get_text()) else 1)
+            if text.get_fontsize() < need - 1e-6:
+                text.set_fontsize(need)
+                changed = True
+        if not changed:
+            break
+    return fig
+
+
 def show_figure(fig, alt):
     """Show a Matplotlib figure (as ``plt.show()`` does) with alt text: what it shows, in one or two sentences.
 
     JupyterLab 4 gives an ``image/png`` output no alt text, so the figure is followed by a hidden paragraph with
     ``alt`` and a short script (run in trusted outputs, i.e. once the cell has run) that copies it into the
-    picture's ``alt``. Both are plain text that is the same on every machine. Introduced in notebook 01.
+    picture's ``alt``. Both are plain text that is the same on every machine. Every text is first raised to at least
+    ``MIN_TEXT_PX`` CSS pixels (``make_readable``) and the output's metadata records ``text_report(fig)``.
+    Introduced in notebook 01.
     """
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("Give the figure an alt text: one or two sentences saying what it shows.")
     import matplotlib.pyplot as plt  # here, not at import time: importing lstm_helpers stays light
 
-    display(fig)
+    make_readable(fig)
+    display(fig, metadata={"lstm_course": text_report(fig)})  # checked by tests/test_notebook_outputs.py
     display(HTML(f'<p class="figure-alt" hidden>{html.escape(alt)}</p><script>{LABEL_CONTROLS_JS}</script>'))
     plt.close(fig)  # shown once: the inline backend does not show it again at the end of the cell
 

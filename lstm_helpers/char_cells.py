@@ -889,8 +889,8 @@ def coloured_text_html(text, values, vmax=None, signed=True, title="", marks=(),
     ``values`` has one number per character; colours saturate at ``vmax`` (default: the largest |value|). Signed
     values go blue (negative) to white (0) to red (positive); unsigned ones white to red. Newlines show as ↵ and
     break the line; ``marks`` are character positions to outline (e.g. the predicted character). ``tips`` (one
-    string per character) become hover titles and ``underline`` (one bool per character) underlines, so the
-    meaning does not rest on colour alone. Inline styles (no ``<style>`` block) keep the colours when GitHub
+    string per character) become hover titles and ``underline`` (one bool per character; default for signed values:
+    the positive ones) underlines, so the meaning does not rest on colour alone. Inline styles (no ``<style>`` block) keep the colours when GitHub
     renders the saved notebook.
     """
     _check_text(text)
@@ -901,7 +901,9 @@ def coloured_text_html(text, values, vmax=None, signed=True, title="", marks=(),
     scale = scale if scale > 0 else 1.0
     marks = set(int(m) for m in marks)
     tips = [""] * len(text) if tips is None else list(tips)
-    underline = np.zeros(len(text), dtype=bool) if underline is None else np.asarray(underline, dtype=bool)
+    if underline is None:  # signed values: positive ones underlined, so the sign does not rest on colour alone
+        underline = values > 0 if signed else np.zeros(len(text), dtype=bool)
+    underline = np.asarray(underline, dtype=bool)
     pieces = []
     for t, (ch, value) in enumerate(zip(text, values, strict=True)):
         shown = "↵" if ch == "\n" else html.escape(ch)
@@ -936,7 +938,7 @@ def cell_passage_html(trace, cell, feature, length=400, title=""):
             if spread > best_spread:
                 best, best_spread = start, spread
     values = trace.cells[best : best + length, cell]
-    heading = title or f"{cell_name(cell, trace.h.shape[1])}: red positive, blue negative"
+    heading = title or f"{cell_name(cell, trace.h.shape[1])}: red and underlined positive, blue negative"
     return coloured_text_html(trace.text[best : best + length], values, title=heading,
                               tips=[f"{v:+.2f}" for v in values])
 

@@ -370,7 +370,7 @@ class AttentionExplorer:
         self.prediction, self.weights = attention_map(self.model, digits)
         n = len(digits)
         self.im.set_data(self.weights)
-        self.im.set_clim(0.0, max(float(self.weights.max()), 1e-6))  # the colour scale spans this string's weights
+        # the colour scale stays 0 to 1 for every string, so two strings' maps can be compared by colour
         self.im.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
         self.ax.set_xticks(range(n), [f"{j + 1}\n{d}" for j, d in enumerate(digits)])
         shown = self.prediction.ljust(n, "?")[:n]

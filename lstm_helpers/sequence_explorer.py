@@ -15,7 +15,7 @@ import torch
 from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
-from ._render import Picture
+from ._render import SIGNED_CMAP, Picture
 from ._validate import as_float_tensor
 from .arithmetic import SEED_SEQ_LENGTH, TrainedArithmeticLSTM
 from .cells import LSTMTrace, run_lstm
@@ -240,8 +240,9 @@ def gate_deviation_figure(traces, x, gates="fiog"):
     """Heatmaps of each gate's departure from one half (``g`` as it is), one row per model in ``traces``.
 
     ``traces`` maps a row label (e.g. "trained", "untrained") to an ``LSTMTrace`` of one sequence, each field
-    ``(seq_len, hidden_size)``; ``x`` holds the sequence's numbers (for the title). Every panel uses a diverging map
-    (RdBu) centred on 0, with one symmetric scale per gate shared by all rows, so the rows compare directly and
+    ``(seq_len, hidden_size)``; ``x`` holds the sequence's numbers (for the title). Every panel uses a map whose
+    lightness rises from negative to positive (``SIGNED_CMAP``, readable in grayscale) on a scale symmetric about 0,
+    one scale per gate shared by all rows, so the rows compare directly and
     small departures still show. Returns the ``Figure``. Introduced in notebook 08.
     """
     if not traces:
@@ -261,7 +262,7 @@ def gate_deviation_figure(traces, x, gates="fiog"):
         for row, label in enumerate(traces):
             ax = axes[row, column]
             values = data[label, gate]
-            image = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest",
+            image = ax.imshow(values, aspect="auto", cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest",
                               extent=(0.5, values.shape[1] + 0.5, values.shape[0] - 0.5, -0.5))
             ax.set_xticks(range(1, values.shape[1] + 1))
             if row == 0:

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.patheffects import withStroke
 
-from ._render import BlitImage
+from ._render import SIGNED_CMAP, BlitImage
 from ._validate import as_float_tensor, check_positive_int
 from .cells import LSTMTrace, LSTMWeights
 
@@ -172,7 +172,7 @@ class TimeExplorer:
         for k, name in enumerate(QUANTITIES):
             ax = fig.add_subplot(grid[1 + k // 3, k % 3])
             limit = self.limits.get(name)
-            image = ax.imshow(parts[name].T, aspect="auto", cmap="viridis" if limit is None else "RdBu_r",
+            image = ax.imshow(parts[name].T, aspect="auto", cmap="viridis" if limit is None else SIGNED_CMAP,
                               vmin=0 if limit is None else -limit, vmax=limit or 1, interpolation="nearest")
             self._images[name] = image
             self._colorbars[name] = fig.colorbar(image, ax=ax, pad=0.04, extend="both" if name == "c" else "neither")

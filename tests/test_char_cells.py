@@ -359,6 +359,7 @@ def test_coloured_text_html():
     assert "<style" not in page and page.count("<span") == 5  # inline styles only: GitHub keeps them
     assert "#0000ff" in page.lower() or "#2626ff" in page.lower()  # -1 is blue
     assert "outline" in page
+    assert page.count("underline") == 3  # signed values: the three positive ones, so sign is not colour alone
     with pytest.raises(ValueError, match="values has 2 numbers"):
         coloured_text_html("abc", [1, 2])
     marked = coloured_text_html("ab", [1.0, -1.0], tips=["one", 'two "2"'], underline=[True, False])

@@ -9,8 +9,10 @@ from lstm_helpers.cells import init_lstm_weights, init_rnn_weights, run_rnn
 from lstm_helpers.gradients import (
     GradientExplorer,
     GradientProfile,
+    _rnn_profile_fast,
     gradient_norms,
     largest_singular_value,
+    random_rnn,
     rnn_gradient_profile,
     scale_recurrent_weights,
     spectral_radius,
@@ -144,6 +146,17 @@ def test_scale_recurrent_weights_scales_only_w_hh():
 def test_spectral_radius_of_a_rotation_is_one():
     c, s = np.cos(0.3), np.sin(0.3)
     assert spectral_radius(torch.tensor([[c, -s], [s, c]])) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("scale", [0.25, 1.0, 2.0, 3.0, 4.0])
+@pytest.mark.parametrize("seq_len", [1, 10, 60, 101])
+def test_the_explorers_fast_path_gives_the_profile_of_gradient_norms(scale, seq_len):
+    weights, x = random_rnn(scale, seq_len, 32, seed=0)
+    slow, fast = gradient_norms(x, weights), _rnn_profile_fast(x, weights)
+    both = (slow.h_norm > 0) & (fast.h_norm > 0)  # far down the vanishing curve float32 underflows to 0 in both
+    assert np.array_equal(slow.h_norm > 0, fast.h_norm > 0)
+    np.testing.assert_allclose(fast.h_norm[both], slow.h_norm[both], rtol=1e-2)
+    assert fast.tanh_slope == pytest.approx(slow.tanh_slope, abs=1e-5)
 
 
 def test_explorer_updates_in_place_and_returns_png():

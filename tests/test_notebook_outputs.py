@@ -120,3 +120,22 @@ def test_every_stored_figure_has_alt_text(path):
             following = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs[j + 1 : j + 2])
             has_alt = re.search(r'<img [^>]*alt="[^"]+"', own) or 'class="figure-alt"' in following
             assert has_alt, f"{path.name} cell {k}: a figure without alt text"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_stored_figure_has_readable_text_and_fits_the_page(path):
+    """show_figure records the smallest text (CSS px at 100% zoom, sub- and superscripts included) and the width
+    of every static figure; none is smaller than MIN_TEXT_PX or wider than JupyterLab shows unshrunk."""
+    from lstm_helpers._render import MAX_WIDTH_CSS, MIN_TEXT_PX
+
+    for k, cell in enumerate(_cells(path)):
+        outputs = cell.get("outputs", [])
+        for j, out in enumerate(outputs):
+            data = out.get("data", {})
+            following = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs[j + 1 : j + 2])
+            if "image/png" not in data or 'class="figure-alt"' not in following:
+                continue
+            report = out.get("metadata", {}).get("lstm_course")
+            assert report, f"{path.name} cell {k}: a figure shown without lstm_helpers._render.show_figure's report"
+            assert report["min_text_px"] >= MIN_TEXT_PX - 0.05, f"{path.name} cell {k}: text {report} is too small"
+            assert report["width_css"] <= MAX_WIDTH_CSS, f"{path.name} cell {k}: {report['width_css']} px too wide"

@@ -110,3 +110,13 @@ def test_shipped_weights_match_their_record(tmp_path):
     broken.write_bytes(seq2seq.WEIGHTS_FILE.read_bytes() + b"x")
     with pytest.raises(ValueError, match="sha256"):
         seq2seq.load_attention_model(broken)
+
+
+def test_attention_explorer_keeps_one_colour_scale_and_explains_bad_input():
+    explorer = seq2seq.AttentionExplorer(seq2seq.load_attention_model(), digits="4071925836")
+    assert explorer.im.get_clim() == (0.0, 1.0)
+    assert explorer.read("90210")
+    assert explorer.im.get_clim() == (0.0, 1.0)  # the same colour means the same weight for every typed string
+    row = explorer.update(step=2)
+    assert row.sum() == pytest.approx(1.0, abs=1e-5) and "Output step 2" in explorer.readout_html.value
+    assert not explorer.read("12a4") and explorer.digits == "90210" and explorer.message_html.value

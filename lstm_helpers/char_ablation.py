@@ -1,0 +1,214 @@
+"""Which architecture should the capstone's shipped model have? One change at a time, over seeds, on validation.
+
+Introduced for notebook 09 (``09_character_language_model``). Every variant starts from the shipped recipe
+(embedding 64 -> one LSTM layer of 256 -> read-out, dropout 0.4 on the embeddings and on the LSTM's outputs, no
+weight tying) and changes exactly one thing: a wider LSTM, a second layer, a wider embedding, dropout on the outputs
+only, or a read-out tied to the embedding. Each is trained on the whole training part of
+``char_data.topic_split()`` with the same schedule and scored on the validation part (never on test). Rebuild the
+stored results with
+
+    OMP_NUM_THREADS=1 python -m lstm_helpers.char_ablation --jobs 2
+
+(18 runs, about 40 minutes of one CPU core; the stored file records the time of every run).
+"""
+
+import argparse
+import json
+import multiprocessing
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .char_data import DATA_DIR, load_vocabulary, topic_split
+from .char_model import train_char_model
+
+__all__ = [
+    "ARCHITECTURE_ABLATION_FILE",
+    "ARCHITECTURE_PLAN",
+    "VARIANTS",
+    "VariantCharModel",
+    "variant_run",
+    "run_architecture_ablation",
+    "load_architecture_ablation",
+    "architecture_summary",
+]
+
+ARCHITECTURE_ABLATION_FILE = DATA_DIR / "char_architecture_ablation.json"
+ARCHITECTURE_COMMAND = "OMP_NUM_THREADS=1 python -m lstm_helpers.char_ablation --jobs 2"
+BASE = {"embedding_dim": 64, "hidden_size": 256, "num_layers": 1, "dropout": 0.4, "dropout_on": "both", "tie": False}
+# Each variant is the base with ONE entry changed.
+VARIANTS = {
+    "base (shipped recipe)": {},
+    "hidden 384": {"hidden_size": 384},
+    "two LSTM layers": {"num_layers": 2},
+    "embedding 128": {"embedding_dim": 128},
+    "dropout on outputs only": {"dropout_on": "output"},
+    "tied read-out": {"tie": True},
+}
+ARCHITECTURE_PLAN = {
+    "base": BASE,
+    "variants": VARIANTS,
+    "seeds": [0, 1, 2],
+    "num_steps": 1200,  # a tenth of the shipped run: about 10 passes over the training text, where over-fitting starts
+    "batch_size": 32,
+    "seq_len": 100,
+    "lr": 2e-3,
+    "schedule": "cosine",
+    "min_lr": 1e-4,
+    "clip_grad_norm": 1.0,
+    "eval_every": 300,
+}
+
+
+class VariantCharModel(nn.Module):
+    """The capstone's model with the knobs the ablation turns (same ``forward(x, state)`` as ``CharModel``).
+
+    ``num_layers`` stacked LSTM layers (dropout between them too); ``dropout_on`` is ``"both"`` (embeddings and
+    outputs, the shipped placement) or ``"output"``; ``tie=True`` projects the LSTM's output down to the embedding
+    size and scores characters with the embedding matrix itself (Press & Wolf 2017, Inan et al. 2017).
+    """
+
+    def __init__(self, vocab_size, embedding_dim=64, hidden_size=256, num_layers=1, dropout=0.4, dropout_on="both",
+                 tie=False):
+        super().__init__()
+        if dropout_on not in ("both", "output"):
+            raise ValueError(f"dropout_on must be 'both' or 'output', but got {dropout_on!r}.")
+        self.dropout_on, self.tie = dropout_on, bool(tie)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
+                           dropout=dropout if num_layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        if self.tie:
+            self.project = nn.Linear(hidden_size, embedding_dim)
+            self.readout = nn.Linear(embedding_dim, vocab_size)
+            self.readout.weight = self.embedding.weight  # one (vocab_size, embedding_dim) matrix, used twice
+        else:
+            self.project = nn.Identity()
+            self.readout = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x, state=None):
+        emb = self.embedding(x)  # (batch, seq_len, embedding_dim)
+        if self.dropout_on == "both":
+            emb = self.dropout(emb)
+        out, state = self.rnn(emb, state)  # (batch, seq_len, hidden_size)
+        return self.readout(self.project(self.dropout(out))), state  # (batch, seq_len, vocab_size)
+
+
+def _data():
+    vocab = load_vocabulary()
+    split = topic_split()
+    return vocab.encode(split.train), vocab.encode(split.validation), len(vocab)
+
+
+def variant_run(name, seed, num_steps=None):
+    """One (variant, seed) run: ``{"variant", "seed", "parameters", "seconds", "curve": [{"step", "val_bpc"}]}``."""
+    plan = ARCHITECTURE_PLAN
+    train_ids, val_ids, vocab_size = _data()
+    torch.manual_seed(seed)
+    model = VariantCharModel(vocab_size, **{**BASE, **VARIANTS[name]})
+    result = train_char_model(
+        model,
+        train_ids,
+        val_ids,
+        num_steps=num_steps or plan["num_steps"],
+        batch_size=plan["batch_size"],
+        seq_len=plan["seq_len"],
+        lr=plan["lr"],
+        schedule=plan["schedule"],
+        min_lr=plan["min_lr"],
+        clip_grad_norm=plan["clip_grad_norm"],
+        eval_every=plan["eval_every"],
+        seed=seed,
+        progress=False,
+    )
+    return {
+        "variant": name,
+        "seed": seed,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "seconds": round(result["seconds"], 1),
+        "curve": [{"step": r["step"], "val_bpc": r["val_bpc"]} for r in result["log"]],
+    }
+
+
+def _one_thread_run(args):
+    torch.set_num_threads(1)
+    return variant_run(*args)
+
+
+def run_architecture_ablation(progress=True, jobs=1):
+    """Every (variant, seed) run of ``ARCHITECTURE_PLAN``: the stored JSON's content."""
+    runs = [(name, seed) for seed in ARCHITECTURE_PLAN["seeds"] for name in VARIANTS]
+    start = time.perf_counter()
+    if jobs > 1:
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            records = list(tqdm(pool.imap(_one_thread_run, runs), total=len(runs), desc="runs", disable=not progress))
+    else:
+        records = [_one_thread_run(run) for run in tqdm(runs, desc="runs", disable=not progress)]
+    return {
+        "description": "Architecture ablation for the capstone's model: one change at a time from the shipped recipe",
+        "command": ARCHITECTURE_COMMAND,
+        "plan": ARCHITECTURE_PLAN,
+        "validation": "the whole validation part of lstm_helpers.char_data.topic_split(), 32 streams",
+        "runs": records,
+        "wall_seconds": round(time.perf_counter() - start),
+        "jobs": jobs,
+        "torch_version": torch.__version__,
+        "machine": platform.machine(),
+    }
+
+
+def load_architecture_ablation(path=ARCHITECTURE_ABLATION_FILE):
+    """The stored architecture ablation (see ``run_architecture_ablation``)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing. Restore it from git or rebuild it with `{ARCHITECTURE_COMMAND}`.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def architecture_summary(runs, margin=0.01):
+    """Per variant: parameters, seconds per run, final validation bits/char per seed, and the paired change.
+
+    ``change`` is the variant's final validation score minus the base's with the same seed (negative = better);
+    ``better``/``worse`` count the seeds where the change is below ``-margin`` / above ``+margin``.
+    """
+    by = {(r["variant"], r["seed"]): r for r in runs}
+    base_name = next(iter(VARIANTS))
+    seeds = sorted({r["seed"] for r in runs})
+    rows = []
+    for name in VARIANTS:
+        finals = [by[name, s]["curve"][-1]["val_bpc"] for s in seeds]
+        changes = [f - by[base_name, s]["curve"][-1]["val_bpc"] for f, s in zip(finals, seeds, strict=True)]
+        rows.append({
+            "variant": name,
+            "parameters": by[name, seeds[0]]["parameters"],
+            "seconds": statistics.mean(by[name, s]["seconds"] for s in seeds),
+            "val_bpc": finals,
+            "change": changes,
+            "better": sum(c < -margin for c in changes),
+            "worse": sum(c > margin for c in changes),
+            "seeds": len(seeds),
+        })
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel, one thread each")
+    parser.add_argument("--out", default=str(ARCHITECTURE_ABLATION_FILE))
+    args = parser.parse_args(argv)
+    result = run_architecture_ablation(jobs=args.jobs)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    for row in architecture_summary(result["runs"]):
+        vals = " ".join(f"{v:.3f}" for v in row["val_bpc"])
+        changes = " ".join(f"{c:+.3f}" for c in row["change"])
+        print(f"{row['variant']:26s} {row['parameters']:>9,d} {row['seconds']:6.0f} s  {vals}  change {changes}"
+              f"  better {row['better']}/{row['seeds']} worse {row['worse']}/{row['seeds']}")
+
+
+if __name__ == "__main__":
+    main()
