@@ -34,6 +34,7 @@ from .char_data import load_vocabulary
 
 __all__ = [
     "MAGIC",
+    "ESCAPE_CHAR",
     "METHODS",
     "CompressionError",
     "UniformPredictor",
@@ -42,6 +43,7 @@ __all__ = [
     "LSTMPredictor",
     "make_predictor",
     "model_sha256",
+    "split_escapes",
     "read_header",
     "code",
     "compress",
@@ -51,7 +53,8 @@ __all__ = [
     "run_tool",
 ]
 
-MAGIC = b"LSTMz\x01"  # 6 bytes: the course's compressed format, version 1
+MAGIC = b"LSTMz\x02"  # 6 bytes: the course's compressed format, version 2 (version 1 had no escape list)
+ESCAPE_CHAR = "?"  # what the model reads in place of a character outside its vocabulary (the original is kept)
 METHODS = ("lstm-dynamic", "lstm", "unigram", "uniform")
 PROGRESS_MIN_CHARS = 20_000  # show a progress bar from this many characters on
 
@@ -259,7 +262,8 @@ def _digest(text, size=8):
 
 # The header after MAGIC, big-endian: method, characters, text checksum, payload bytes, coder precision (state bits,
 # frequency bits), vocabulary checksum, model checksum, dynamic evaluation's lr and chunk length; then two short
-# strings (torch version, CPU capability); then a CRC-32 of all that and the payload.
+# strings (torch version, CPU capability); then the escape list (characters outside the vocabulary, see
+# ``_pack_escapes``); then a CRC-32 of all that and the payload.
 _FIXED = struct.Struct(">BI8sIBB4s8sfH")
 _KEYS = (
     "method",
@@ -273,6 +277,73 @@ _KEYS = (
     "lr",
     "chunk_len",
 )
+
+
+def _varint(n):
+    """``n >= 0`` as LEB128: 7 bits per byte, the high bit set on every byte but the last."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _read_varint(data, start):
+    value, shift = 0, 0
+    while True:
+        byte = data[start]
+        value |= (byte & 0x7F) << shift
+        start += 1
+        if not byte & 0x80:
+            return value, start
+        shift += 7
+        if shift > 35:
+            raise ValueError("varint too long")
+
+
+def _pack_escapes(escapes):
+    """The escape list: its length, then per character outside the vocabulary the gap since the previous one's
+    position and its Unicode code point, all as varints (one byte for an empty list)."""
+    out, last = [_varint(len(escapes))], 0
+    for position, ch in escapes:
+        out += [_varint(position - last), _varint(ord(ch))]
+        last = position
+    return b"".join(out)
+
+
+def _unpack_escapes(data, start):
+    count, start = _read_varint(data, start)
+    escapes, position = [], 0
+    for _ in range(count):
+        gap, start = _read_varint(data, start)
+        code_point, start = _read_varint(data, start)
+        position += gap
+        escapes.append((position, chr(code_point)))
+    return escapes, start
+
+
+def split_escapes(text, vocab):
+    """``(coded_text, escapes)``: ``text`` with each character outside ``vocab`` replaced by ``ESCAPE_CHAR`` (what
+    the model reads and codes), and the list of ``(position, character)`` that puts the originals back."""
+    escapes = [(k, ch) for k, ch in enumerate(text) if ch not in vocab.index]
+    if not escapes:
+        return text, []
+    chars = list(text)
+    for k, _ in escapes:
+        chars[k] = ESCAPE_CHAR
+    return "".join(chars), escapes
+
+
+def _restore_escapes(text, escapes):
+    if not escapes:
+        return text
+    chars = list(text)
+    for k, ch in escapes:
+        if not 0 <= k < len(chars):
+            raise ValueError("escape outside the text")
+        chars[k] = ch
+    return "".join(chars)
 
 
 def _pack_header(fields, payload):
@@ -290,7 +361,7 @@ def _pack_header(fields, payload):
     ]
     body = _FIXED.pack(*values) + b"".join(
         bytes([len(v)]) + v for v in (fields["torch"].encode(), fields["cpu"].encode())
-    )
+    ) + _pack_escapes(fields["escapes"])
     return MAGIC + body + zlib.crc32(body + payload).to_bytes(4, "big")
 
 
@@ -303,27 +374,23 @@ def compress(text, method="lstm-dynamic", model=None, progress=None, return_bits
     ideal code length ``-log2 p`` under the model; ``return_bits="costs"``: ``(bytes, costs)`` as ``code`` gives.
 
     ``method`` is one of ``METHODS``; ``model`` overrides the shipped model of the LSTM methods; ``settings``
-    (``lr``, ``chunk_len``, ``train_ids``) go to ``make_predictor``. Characters outside the vocabulary are an error
-    that names them.
+    (``lr``, ``chunk_len``, ``train_ids``) go to ``make_predictor``. Any text can be compressed: a character
+    outside the model's vocabulary (an accent, an emoji, the ``\\r`` of Windows line endings) is coded as
+    ``ESCAPE_CHAR`` and kept verbatim in the header's escape list (about 3 bytes each), so it costs more than a
+    character the model knows but comes back exactly.
     """
     vocab = load_vocabulary()
     if not isinstance(text, str):
         raise TypeError(f"compress needs a str, but got {type(text).__name__}; read the file as text first.")
-    unknown = vocab.describe_unknown(text)
-    if unknown:
-        windows = ""
-        if "\r" in text:
-            windows = " Windows line endings (\\r\\n) become \\n with text.replace('\\r\\n', '\\n')."
-        raise CompressionError(
-            f"Cannot compress this text: {unknown} The model can only code its own characters; replace or "
-            f"remove them (for example with text.replace(...)) and try again.{windows}"
-        )
+    original = text
+    text, escapes = split_escapes(text, vocab)
     predictor = make_predictor(method, model=model, vocab=vocab, **settings)
     lstm = isinstance(predictor, LSTMPredictor)
     fields = {
         "method": method,
         "num_chars": len(text),
-        "text": _digest(text),
+        "text": _digest(original),
+        "escapes": escapes,
         "vocabulary": _vocabulary_digest(vocab),
         "model": bytes.fromhex(model_sha256(predictor.model))[:8] if lstm else bytes(8),  # before it learns
         "lr": predictor.lr or 0.0 if lstm else 0.0,
@@ -369,8 +436,9 @@ def read_header(data):
             size = data[start]
             fields[key] = data[start + 1 : start + 1 + size].decode("ascii")
             start += 1 + size
+        fields["escapes"], start = _unpack_escapes(data, start)
         crc = int.from_bytes(data[start : start + 4], "big")
-    except (struct.error, IndexError, UnicodeDecodeError):
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError, OverflowError):
         raise damaged from None
     payload = data[start + 4 :]
     if len(payload) != fields["payload_bytes"]:
@@ -421,7 +489,10 @@ def decompress(data, model=None, progress=None, allow_other_machine=False):
             settings = {"lr": header["lr"], "chunk_len": header["chunk_len"]}
     predictor = make_predictor(method, model=model, vocab=vocab, **settings)
     ids, _ = code(predictor, data=payload, num_chars=header["num_chars"], progress=progress)
-    text = vocab.decode(ids)
+    try:
+        text = _restore_escapes(vocab.decode(ids), header["escapes"])
+    except ValueError:
+        raise CompressionError("The file is damaged: its escape list does not fit the text.") from None
     if _digest(text) != header["text"]:
         raise CompressionError(
             "The decoded text does not match the checksum stored when it was compressed: the file is damaged, or "
@@ -432,7 +503,8 @@ def decompress(data, model=None, progress=None, allow_other_machine=False):
 
 
 def compress_file(in_path, out_path, method="lstm-dynamic", progress=True, **settings):
-    """Compress the UTF-8 text file ``in_path`` into ``out_path``; returns ``{"chars", "bytes", "bits_per_char"}``."""
+    """Compress the UTF-8 text file ``in_path`` into ``out_path``; returns ``{"chars", "bytes", "bits_per_char",
+    "escaped"}`` (``escaped``: characters outside the model's vocabulary, kept verbatim)."""
     raw = Path(in_path).read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -442,7 +514,9 @@ def compress_file(in_path, out_path, method="lstm-dynamic", progress=True, **set
         ) from None
     data = compress(text, method=method, progress=progress, **settings)
     Path(out_path).write_bytes(data)
-    return {"chars": len(text), "bytes": len(data), "bits_per_char": 8 * len(data) / max(len(text), 1)}
+    escaped = len(split_escapes(text, load_vocabulary())[1])
+    return {"chars": len(text), "bytes": len(data), "bits_per_char": 8 * len(data) / max(len(text), 1),
+            "escaped": escaped}
 
 
 def decompress_file(in_path, out_path, progress=True, allow_other_machine=False):
@@ -466,6 +540,11 @@ def run_tool(args):
                 f"({result['bits_per_char']:.3f} bits/char, {args.method}) in {seconds:.1f} s "
                 f"({result['chars'] / seconds:,.0f} characters/s, 1 thread): {args.output}"
             )
+            if result["escaped"]:
+                print(
+                    f"note: {result['escaped']:,} character(s) outside the model's vocabulary (accents, emoji, \\r "
+                    f"of Windows line endings, ...) were stored verbatim, a few bytes each; they come back exactly."
+                )
         else:
             chars = decompress_file(args.input, args.output, allow_other_machine=args.force)
             seconds = time.perf_counter() - start
