@@ -246,27 +246,31 @@ def _has_scripts(text):
 
 
 def _texts(fig):
+    """Every visible, non-empty text of ``fig``, tick labels included, without laying out or drawing the figure."""
     from matplotlib.text import Text
 
-    fig.draw_without_rendering()  # creates the tick labels and lays the figure out, without drawing pixels
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.get_majorticklabels()  # computes the ticks' labels (cheap: no layout, no pixels)
+            axis.get_minorticklabels()
     for text in fig.findobj(Text):
-        if text.get_visible() and text.get_text().strip() and text.get_figure(root=True) is fig:
+        if text.get_visible() and text.get_text().strip():
             yield text
+
+
+def _script_factor(text):
+    return SCRIPT_SHRINK if _has_scripts(text.get_text()) else 1.0
 
 
 def text_report(fig, css_dpi=None):
     """``{"min_text_px", "smallest", "width_css"}``: the smallest text as JupyterLab shows ``fig`` at 100% zoom.
 
-    A text's size in CSS pixels is its font size in points times ``fig.dpi / 72`` (the inline backend shows a figure
-    ``width × dpi`` CSS pixels wide, drawn at twice that for sharp screens); text with mathtext sub- or superscripts
-    counts at the scripts' size. ``css_dpi`` (default ``fig.dpi``): CSS pixels per inch of the shown figure.
-    Introduced in notebook 01.
+    A text's size in CSS pixels is its font size in points times ``css_dpi / 72`` (default ``fig.dpi``: the inline
+    backend shows a figure ``width × dpi`` CSS pixels wide, drawn at twice that for sharp screens); text with
+    mathtext sub- or superscripts counts at the scripts' size. Introduced in notebook 01.
     """
     css_dpi = css_dpi or fig.dpi
-    sizes = []
-    for text in _texts(fig):
-        px = text.get_fontsize() * css_dpi / 72 * (SCRIPT_SHRINK if _has_scripts(text.get_text()) else 1.0)
-        sizes.append((round(px, 1), text.get_text()[:40]))
+    sizes = [(round(t.get_fontsize() * css_dpi / 72 * _script_factor(t), 1), t.get_text()[:40]) for t in _texts(fig)]
     smallest = min(sizes) if sizes else (float("inf"), "")
     return {"min_text_px": smallest[0], "smallest": smallest[1], "width_css": round(fig.get_figwidth() * css_dpi)}
 
@@ -275,37 +279,29 @@ def make_readable(fig, min_px=MIN_TEXT_PX, css_dpi=None):
     """Raise every text in ``fig`` to at least ``min_px`` CSS pixels, scripts included; return ``fig``.
 
     Log axes are labelled ``1e-10`` in plain text instead of 10 with a small superscript exponent; a text with
-    mathtext scripts is enlarged until its scripts reach ``min_px``. ``css_dpi`` (default ``fig.dpi``): CSS pixels
-    per inch of the shown figure. Called by ``show_figure``, ``figure_picture`` and ``BlitImage``.
+    mathtext scripts is enlarged until its scripts reach ``min_px``; tick labels are raised through the axis's tick
+    parameters, so ticks made later (at the final layout) get the same size. ``css_dpi`` (default ``fig.dpi``): CSS
+    pixels per inch of the shown figure. Called by ``show_figure``, ``figure_picture`` and ``BlitImage``.
     """
     from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
 
+    points = min_px * 72 / (css_dpi or fig.dpi)  # the smallest font size, in points, that is min_px CSS pixels
     for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
+        for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
             if axis.get_scale() == "log":
                 if type(axis.get_major_formatter()) is LogFormatterSciNotation:
                     axis.set_major_formatter(LogFormatter(labelOnlyBase=True))
                 minor = axis.get_minor_formatter()
                 if type(minor) is LogFormatterSciNotation:
                     axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=minor.minor_thresholds))
-    points = min_px * 72 / (css_dpi or fig.dpi)  # the smallest font size, in points, that is min_px CSS pixels
-    for _ in range(2):  # tick labels made by the first pass's layout are checked by the second
-        changed = False
-        for ax in fig.axes:
-            for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
-                labels = [t for t in axis.get_ticklabels(which="both") if t.get_text().strip()]
-                need = max((points / (SCRIPT_SHRINK if _has_scripts(t.get_text()) else 1) for t in labels),
-                           default=0)
-                if labels and min(t.get_fontsize() for t in labels) < need - 1e-6:
-                    ax.tick_params(axis=which, which="both", labelsize=need)
-                    changed = True
-        for text in _texts(fig):
-            need = points / (SCRIPT_SHRINK if _has_scripts(text.get_text()) else 1)
-            if text.get_fontsize() < need - 1e-6:
-                text.set_fontsize(need)
-                changed = True
-        if not changed:
-            break
+            labels = [t for t in axis.get_majorticklabels() + axis.get_minorticklabels() if t.get_text().strip()]
+            need = max((points / _script_factor(t) for t in labels), default=0.0)
+            if labels and min(t.get_fontsize() for t in labels) < need - 1e-6:
+                ax.tick_params(axis=which, which="both", labelsize=need)
+    for text in _texts(fig):
+        need = points / _script_factor(text)
+        if text.get_fontsize() < need - 1e-6:
+            text.set_fontsize(need)
     return fig
 
 

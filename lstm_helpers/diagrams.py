@@ -81,9 +81,12 @@ class _Drawing:
                                          linewidth=2.4 if self.highlight is not None and on else 1.0))
         text_color = ("white" if color == _TANH_COLOR else "black") if on else "0.6"
         self.ax.text(x, y, text, ha="center", va="center", fontsize=13 * self.scale, color=text_color)
-        if label:
-            self.ax.text(x, y - 0.42, label, ha="center", va="top", fontsize=9 * self.scale, zorder=4,
-                         color="black" if on else "0.6", bbox={"facecolor": "0.94", "edgecolor": "none", "pad": 1})
+        if label:  # the gate's name, and its symbol on a line of its own (a symbol with a subscript needs more room)
+            name, symbol = label
+            style = {"ha": "center", "va": "top", "zorder": 4, "color": "black" if on else "0.6",
+                     "bbox": {"facecolor": "0.94", "edgecolor": "none", "pad": 1}}
+            self.ax.text(x, y - 0.40, name, fontsize=9 * self.scale, **style)
+            self.ax.text(x, y - 0.72, symbol, fontsize=11 * self.scale, **style)
 
     def node(self, x, y, text, tags):
         on = self._on(tags)
@@ -116,10 +119,10 @@ class _Drawing:
         ax.text(4.1, 0.85, "$[h_{t-1}, x_t]$ goes to every gate", ha="center", fontsize=10 * self.scale)
         for x, gate in ((2.6, "f"), (4.0, "i"), (5.2, "g"), (6.6, "o")):
             self.line(x, 1.3, x, 2.12, {gate})
-        self.box(2.6, 2.4, "σ", _SIGMOID_COLOR, {"f"}, "forget $f_t$")
-        self.box(4.0, 2.4, "σ", _SIGMOID_COLOR, {"i"}, "input $i_t$")
-        self.box(5.2, 2.4, "tanh", _TANH_COLOR, {"g"}, r"candidate $\tilde C_t$")
-        self.box(6.6, 2.4, "σ", _SIGMOID_COLOR, {"o"}, "output $o_t$")
+        self.box(2.6, 2.4, "σ", _SIGMOID_COLOR, {"f"}, ("forget", "$f_t$"))
+        self.box(4.0, 2.4, "σ", _SIGMOID_COLOR, {"i"}, ("input", "$i_t$"))
+        self.box(5.2, 2.4, "tanh", _TANH_COLOR, {"g"}, ("candidate", r"$\tilde C_t$"))
+        self.box(6.6, 2.4, "σ", _SIGMOID_COLOR, {"o"}, ("output", "$o_t$"))
         # forget: multiply the belt; input: add i_t ⊙ C̃_t to the belt
         self.line(2.6, 2.68, 2.6, 4.78, {"f"})
         self.node(2.6, 5.0, r"$\odot$", {"f", "c"})
