@@ -317,6 +317,7 @@ def train_char_model(
     on_improvement=None,
     on_record=None,
     val_streams=32,
+    stop_at=None,
 ):
     """Train with stateful streams and truncated BPTT; return ``{"log", "best_val_bpc", "best_step", ...}``.
 
@@ -326,7 +327,8 @@ def train_char_model(
     bits/char is measured; ``log`` has one record per evaluation (step, characters seen, seconds, lr, mean training
     bits/char since the last record, gradient-norm mean/max before clipping, fraction of steps clipped, validation
     bits/char). ``on_improvement(model, record)`` is called whenever validation improves (to save a checkpoint),
-    ``on_record(record)`` after every evaluation.
+    ``on_record(record)`` after every evaluation. ``stop_at=k`` stops after step ``k`` (evaluating there) with the
+    schedule still set by ``num_steps``: the first ``k`` steps of a full run, for checking a stored run cheaply.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -364,7 +366,7 @@ def train_char_model(
             on_record(record)
 
     model.train()
-    while step < num_steps:
+    while step < (stop_at or num_steps):
         offset = int(torch.randint(0, seq_len, (1,), generator=gen)) if epoch else 0
         state = None
         for x, y in stream_batches(train_ids, batch_size, seq_len, offset):
@@ -383,9 +385,9 @@ def train_char_model(
             interval["n"] += 1
             interval["norms"].append(float(norm))
             bar.update(1)
-            if step % eval_every == 0 or step == num_steps:
+            if step % eval_every == 0 or step == num_steps or step == stop_at:
                 evaluate()
-            if step >= num_steps:
+            if step >= (stop_at or num_steps):
                 break
         epoch += 1
     bar.close()

@@ -9,13 +9,14 @@ Introduced in notebook 13 (``13_from_lstm_to_attention``). Two comparisons, each
 * the long-memory task of notebook 05 (``lstm_helpers.memory_task``) at delays where the LSTM fails.
 
 Both models train on identical batches with the same optimiser and schedule; each gets a fixed number of steps,
-calibrated once so that both take about the same time on one thread (``STEPS``); the measured wall-clock and CPU
-seconds of every run are recorded. The results are committed as ``lstm_helpers/data/transformer_vs_lstm.json``,
-rebuilt with::
+calibrated once so that both take about the same wall-clock time on 2 threads (``STEPS``, ``CALIBRATION``); the
+measured wall-clock and CPU seconds of every run are recorded. The results are committed as
+``lstm_helpers/data/transformer_vs_lstm.json``, rebuilt with::
 
-    OMP_NUM_THREADS=1 python -m lstm_helpers.transformer_vs_lstm
+    OMP_NUM_THREADS=2 python -m lstm_helpers.transformer_vs_lstm
 
-(about 3 minutes of CPU time). ``tests/test_transformer_vs_lstm.py`` reruns a slice and compares it with the file.
+(a few minutes on an idle 2-core machine). ``tests/test_transformer_vs_lstm.py`` reruns a slice and compares it
+with the file.
 """
 
 import argparse
@@ -57,12 +58,11 @@ RESULTS_FILE = Path(__file__).resolve().parent / "data" / "transformer_vs_lstm.j
 TRANSFORMER = dict(d_model=48, num_heads=4, num_layers=2, ffn_size=192, context=64)
 EMBEDDING_DIM = 32
 BATCH_SIZE, SEQ_LEN, LR = 32, 64, 3e-3
-# Steps for about 16 s of training each on one thread, calibrated with ``--calibrate`` on the course machine
-# (2026-12-07, one thread, CPU time of the fastest of 5 steps: LSTM 15.8 ms, Transformer 32.5 ms). CPU time, not
-# wall-clock: the machine was shared (load average 12-14 on 2 cores), which inflated wall-clock times 10-30 times,
-# and with 2 threads the waiting threads' spinning inflated even CPU time about 60 times.
+# Steps for an equal wall-clock budget on 2 threads, calibrated with ``--calibrate`` on the course machine when
+# idle (CALIBRATION: median wall-clock seconds per training step). The measured seconds of every run are recorded.
+CALIBRATION = {"lstm": None, "transformer": None}
 STEPS = {"lstm": 1000, "transformer": 490}
-NUM_THREADS = 1
+NUM_THREADS = 2
 EVAL_POINTS = 4  # validation checkpoints per run (choose the best on validation)
 MEMORY_DELAYS = (30, 60, 120)
 MEMORY_STEPS = 300  # notebook 05's training budget
@@ -276,25 +276,29 @@ def run_memory(delays=MEMORY_DELAYS, seeds=SEEDS, progress=None):
     return rows
 
 
-def calibrate(repeats=5):
-    """Fastest wall-clock and CPU seconds per training step of each model (a micro-benchmark, used once to set
-    ``STEPS``)."""
+def calibrate(repeats=30):
+    """Median wall-clock and CPU seconds per training step of each model on ``NUM_THREADS`` threads (a
+    micro-benchmark on an idle machine, used once to set ``STEPS``)."""
     vocab = load_vocabulary()
     ids = vocab.encode(load_text()[:100_000])  # any text: only the speed matters here
     out = {}
     for kind in ("lstm", "transformer"):
-        model, batches, best = build(kind, len(vocab), 0), _batches(ids, 0), float("inf")
+        model, batches = build(kind, len(vocab), 0), _batches(ids, 0)
         optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-        best_cpu = float("inf")
-        for _ in range(repeats):
+        walls, cpus = [], []
+        for k in range(repeats + 5):  # the first 5 steps warm up and are not counted
+            batch = next(batches)
+            if batch is None:
+                batch = next(batches)
             start, cpu = time.perf_counter(), time.process_time()
-            loss, _ = _loss(model, *next(batches), None)
+            loss, _ = _loss(model, *batch, None)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            best = min(best, time.perf_counter() - start)
-            best_cpu = min(best_cpu, time.process_time() - cpu)
-        out[kind] = {"wall": round(best, 4), "cpu": round(best_cpu, 4)}
+            if k >= 5:
+                walls.append(time.perf_counter() - start)
+                cpus.append(time.process_time() - cpu)
+        out[kind] = {"wall": round(float(np.median(walls)), 5), "cpu": round(float(np.median(cpus)), 5)}
         print(kind, out[kind], file=sys.stderr, flush=True)
     return out
 
@@ -355,7 +359,7 @@ def _finish(runs, per_char, test_chars, memory, seconds):
     }
 
 
-COMMAND = "OMP_NUM_THREADS=1 python -m lstm_helpers.transformer_vs_lstm"
+COMMAND = "OMP_NUM_THREADS=2 python -m lstm_helpers.transformer_vs_lstm"
 
 
 def main(argv=None):
