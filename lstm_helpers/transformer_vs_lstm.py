@@ -60,8 +60,8 @@ EMBEDDING_DIM = 32
 BATCH_SIZE, SEQ_LEN, LR = 32, 64, 3e-3
 # Steps for an equal wall-clock budget on 2 threads, calibrated with ``--calibrate`` on the course machine when
 # idle (CALIBRATION: median wall-clock seconds per training step). The measured seconds of every run are recorded.
-CALIBRATION = {"lstm": None, "transformer": None}
-STEPS = {"lstm": 1000, "transformer": 490}
+CALIBRATION = {"lstm": 0.00931, "transformer": 0.01563, "date": "2026-12-07", "load_average_1min": 0.45}
+STEPS = {"lstm": 1700, "transformer": 1020}  # about 16 s of training each
 NUM_THREADS = 2
 EVAL_POINTS = 4  # validation checkpoints per run (choose the best on validation)
 MEMORY_DELAYS = (30, 60, 120)
@@ -347,6 +347,7 @@ def _finish(runs, per_char, test_chars, memory, seconds):
         "threads": NUM_THREADS,
         "seeds": list(SEEDS),
         "steps": STEPS,
+        "calibration_seconds_per_step": CALIBRATION,
         "batch_size": BATCH_SIZE,
         "seq_len": SEQ_LEN,
         "transformer": TRANSFORMER,
