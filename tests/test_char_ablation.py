@@ -59,3 +59,16 @@ def test_stored_ablation_reruns_its_first_evaluation():
     rerun = ca.variant_run("tied read-out", 0, stop_at=stored["curve"][0]["step"])
     assert rerun["curve"][0]["step"] == stored["curve"][0]["step"]
     assert abs(rerun["curve"][0]["val_bpc"] - stored["curve"][0]["val_bpc"]) < 0.02
+
+
+def test_full_scale_run_of_the_winner_is_recorded_and_no_better_than_the_shipped_model():
+    """Notebook 09: embedding 128 trained at the shipped run's full scale scores no better on validation."""
+    import json
+
+    from lstm_helpers.char_data import DATA_DIR
+
+    record = json.loads((DATA_DIR / "char_lstm_embedding128.json").read_text())
+    shipped = json.loads((DATA_DIR / "char_lstm.json").read_text())
+    assert record["architecture"] == {**shipped["architecture"], "embedding_dim": 128}
+    assert record["training"] | {"threads": None} == shipped["training"] | {"threads": None}
+    assert record["validation_bits_per_char"] > shipped["validation_bits_per_char"] - 0.01
