@@ -890,8 +890,8 @@ def coloured_text_html(text, values, vmax=None, signed=True, title="", marks=(),
     values go blue (negative) to white (0) to red (positive); unsigned ones white to red. Newlines show as ↵ and
     break the line; ``marks`` are character positions to outline (e.g. the predicted character). ``tips`` (one
     string per character) become hover titles and ``underline`` (one bool per character; default for signed values:
-    the positive ones) underlines, so the meaning does not rest on colour alone. Inline styles (no ``<style>`` block) keep the colours when GitHub
-    renders the saved notebook.
+    the positive ones) underlines, so the meaning does not rest on colour alone. Inline styles (no ``<style>``
+    block) keep the colours when GitHub renders the saved notebook.
     """
     _check_text(text)
     values = np.asarray(values, dtype=np.float64).reshape(-1)

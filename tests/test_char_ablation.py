@@ -32,7 +32,7 @@ def test_variant_models_are_built_as_named():
     for placement, dropped in (("output", False), ("both", True)):  # what the LSTM reads in training mode
         model = ca.VariantCharModel(vocab_size, **{**ca.BASE, "dropout": 0.5, "dropout_on": placement}).train()
         seen = []
-        model.rnn.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+        model.rnn.register_forward_hook(lambda module, inputs, output, seen=seen: seen.append(inputs[0]))
         model(x)
         assert torch.equal(seen[0], model.embedding(x)) != dropped, placement
     with pytest.raises(ValueError, match="dropout_on"):
