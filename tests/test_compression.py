@@ -235,3 +235,10 @@ def test_stored_benchmark_matches_a_rerun_slice():
         assert abs(bits.mean() - stored["coder_input_bits_per_char"]) < 1e-3, method
         assert abs(len(data) - stored["file_bytes"]) <= 2, method
         assert decompress(data, model=lstm) == text
+
+
+def test_a_file_of_the_older_format_is_refused_by_name(tiny):
+    data = compress("plain text", "lstm", model=tiny)
+    older = MAGIC[:-1] + bytes([MAGIC[-1] - 1]) + data[len(MAGIC) :]
+    with pytest.raises(CompressionError, match="another version"):
+        decompress(older, model=tiny)
