@@ -17,6 +17,7 @@ __all__ = [
     "COMPRESSORS",
     "JOIN",
     "KneserNey",
+    "KneserNeyReader",
     "best_order",
     "best_kneser_ney_order",
     "compressor_bits_per_char",
@@ -362,6 +363,105 @@ class KneserNey:
         if extra:
             row[list(extra)] += list(extra.values())
         return row
+
+
+class KneserNeyReader:
+    """A ``KneserNey`` model run one character at a time: ``next_probs()``, then ``observe(id)``, and so on.
+
+    Introduced for notebook 11's compressor: a decoder knows only the characters it has decoded, so it cannot call
+    ``probabilities`` on the whole text. This reader computes each row from the characters read so far, with the
+    same arithmetic as ``probabilities(ids, adaptive=...)`` (``tests/test_char_baselines.py`` checks they are
+    equal). Contexts not in the training text get fresh ids in the order they first occur (``probabilities``
+    numbers them differently within one call; only equality matters). ``adaptive=True`` adds each character to the
+    counts after it is read.
+    """
+
+    def __init__(self, model, adaptive=False):
+        self.model, self.adaptive = model, bool(adaptive)
+        K = model.order
+        self.history = []  # the last K character ids read
+        self.fresh = [{} for _ in range(K + 1)]  # per order: query -> fresh context id (adaptive only)
+        self.added = [{} for _ in range(K + 1)]  # per order: n-gram id -> count added
+        self.ctx_added = [{} for _ in range(K + 1)]  # per order: context id -> [T, N1, N2, N3+] added
+        self.followers = [{} for _ in range(K + 1)]  # per order: context id -> {w: count added}
+        self.new_seen = [set() for _ in range(K + 1)]  # per order: n-grams first seen in the text read
+        self.discounts = [(0.0,) + d for d in model.discounts]
+        self._contexts = None
+
+    def _current_contexts(self):
+        m, V = self.model, self.model.vocab_size
+        counts = m._counts
+        out = [0]
+        for k in range(m.order):
+            parent = out[k]
+            left = self.history[-(k + 1)] if len(self.history) > k else V  # padding before the text starts
+            if parent < 0:
+                out.append(-1)
+                continue
+            query = parent * (V + 1) + left
+            pairs = counts.pairs[k + 1]
+            pos = int(np.searchsorted(pairs, query))
+            if pos < len(pairs) and pairs[pos] == query:
+                out.append(pos)
+            elif self.adaptive:
+                fresh = self.fresh[k + 1]
+                out.append(fresh.setdefault(query, len(pairs) + len(fresh)))
+            else:
+                out.append(-1)
+        return out
+
+    def next_probs(self):
+        """The distribution of the next character, ``(vocab_size,)`` float64."""
+        m, V = self.model, self.model.vocab_size
+        contexts = self._contexts = self._current_contexts()
+        if not self.adaptive:
+            return m._rows(np.array(contexts, dtype=np.int64)[:, None], np.zeros(1, dtype=np.int64))[0]
+        p = np.full(V, 1.0 / V)
+        for k, ctx in enumerate(contexts):
+            known = 0 <= ctx < m._counts._n_contexts(k)
+            T, N1, N2, N3 = (int(v) for v in m._stats[k][:, ctx]) if known else (0, 0, 0, 0)
+            extra = self.ctx_added[k].get(ctx)
+            if extra is not None:
+                T, N1, N2, N3 = T + extra[0], N1 + extra[1], N2 + extra[2], N3 + extra[3]
+            if T > 0:
+                D = self.discounts[k]
+                gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
+                row = m._row(k, ctx, self.followers[k].get(ctx))
+                p = (np.maximum(row - np.array(D)[np.minimum(row, 3).astype(np.int64)], 0) + gamma * p) / T
+        return p
+
+    def observe(self, w):
+        """Read character id ``w`` (after ``next_probs``): update the adaptive counts and the context."""
+        if self._contexts is None:
+            raise RuntimeError("call next_probs() before observe(): the prediction comes before the character")
+        m, V, K, w = self.model, self.model.vocab_size, self.model.order, int(w)
+        if self.adaptive:
+            contexts = self._contexts
+            grams = [ctx * V + w for ctx in contexts]
+            olds, seen = [], []
+            for k, (ctx, g) in enumerate(zip(contexts, grams, strict=True)):
+                c, _ = m._train_values(np.array([ctx]), np.array([w]), k)
+                olds.append(int(c[0]) + self.added[k].get(g, 0))
+                known = 0 <= ctx < m._counts._n_contexts(k)
+                raw = int(_lookup(m._counts.keys[k], m._counts.raw[k], np.array([g]))[0]) if known else 0
+                seen.append(known and raw > 0)
+            new = [not seen[k] and grams[k] not in self.new_seen[k] for k in range(K + 1)]
+            for k in range(K + 1):
+                if k == K or new[k + 1]:
+                    g, ctx, old = grams[k], contexts[k], olds[k]
+                    self.added[k][g] = self.added[k].get(g, 0) + 1
+                    extra = self.ctx_added[k].setdefault(ctx, [0, 0, 0, 0])
+                    extra[0] += 1
+                    if old < 3:
+                        extra[old + 1] += 1
+                        if old:
+                            extra[old] -= 1
+                    row = self.followers[k].setdefault(ctx, {})
+                    row[w] = row.get(w, 0) + 1
+                if new[k]:
+                    self.new_seen[k].add(grams[k])
+        self.history = (self.history + [w])[-K:] if K else []
+        self._contexts = None
 
 
 def best_order(train_ids, val_ids, vocab_size, orders=range(0, 17), adaptive=False):

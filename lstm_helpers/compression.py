@@ -39,8 +39,9 @@ __all__ = [
     "CompressionError",
     "UniformPredictor",
     "UnigramPredictor",
-    "TablePredictor",
     "LSTMPredictor",
+    "KneserNeyPredictor",
+    "KN_ORDER",
     "make_predictor",
     "model_sha256",
     "split_escapes",
@@ -55,7 +56,8 @@ __all__ = [
 
 MAGIC = b"LSTMz\x02"  # 6 bytes: the course's compressed format, version 2 (version 1 had no escape list)
 ESCAPE_CHAR = "?"  # what the model reads in place of a character outside its vocabulary (the original is kept)
-METHODS = ("lstm-dynamic", "lstm", "unigram", "uniform")
+METHODS = ("lstm-dynamic", "lstm", "unigram", "uniform", "kn", "kn-adaptive")
+KN_ORDER = 16  # Kneser-Ney's order (characters of context), chosen on validation (benchmarks/char_model.py)
 PROGRESS_MIN_CHARS = 20_000  # show a progress bar from this many characters on
 
 
@@ -82,23 +84,6 @@ class UnigramPredictor(UniformPredictor):
     def __init__(self, train_ids, vocab_size):
         counts = np.bincount(np.asarray(train_ids), minlength=vocab_size) + 1.0
         self.probs = counts / counts.sum()
-
-
-class TablePredictor:
-    """Probability rows computed ahead (row t = the distribution of character t), e.g. ``KneserNey.probabilities``.
-
-    Only a check of the coder: the decoder is handed the same rows, so it needs a model whose row t depends on
-    characters before t only (``benchmarks/compression.py`` checks that on sample positions).
-    """
-
-    def __init__(self, rows):
-        self.rows, self.t = np.asarray(rows, dtype=np.float64), 0
-
-    def next_probs(self):
-        return self.rows[self.t]
-
-    def observe(self, symbol):
-        self.t += 1
 
 
 class _PlainSGD:
@@ -198,17 +183,46 @@ def _environment():
     }
 
 
+class KneserNeyPredictor:
+    """Kneser-Ney (``char_baselines.KneserNey``, counted on ``train_ids``) read one character at a time, static or
+    adaptive: the decoder recomputes every row from the characters it has decoded (``KneserNeyReader``)."""
+
+    def __init__(self, train_ids, vocab_size, order=KN_ORDER, adaptive=False):
+        from .char_baselines import KneserNey, KneserNeyReader
+
+        self.order = int(order)
+        self.reader = KneserNeyReader(KneserNey(np.asarray(train_ids), vocab_size, self.order), adaptive)
+
+    def next_probs(self):
+        return self.reader.next_probs()
+
+    def observe(self, symbol):
+        self.reader.observe(symbol)
+
+
+def _training_ids(vocab):
+    from .char_data import topic_split
+
+    return vocab.encode(topic_split().train)
+
+
+def _training_digest():
+    from .char_data import topic_split
+
+    return _digest(topic_split().train)
+
+
 def make_predictor(method, model=None, train_ids=None, vocab=None, lr=None, chunk_len=None):
-    """The predictor ``method`` names (one of ``METHODS``); the LSTM methods default to the shipped model."""
+    """The predictor ``method`` names (one of ``METHODS``); the LSTM methods default to the shipped model, the
+    unigram and Kneser-Ney ones to the training topics (``chunk_len`` is Kneser-Ney's order for them)."""
     vocab = vocab or load_vocabulary()
+    if method in ("kn", "kn-adaptive"):
+        train_ids = _training_ids(vocab) if train_ids is None else train_ids
+        return KneserNeyPredictor(train_ids, len(vocab), chunk_len or KN_ORDER, adaptive=method == "kn-adaptive")
     if method == "uniform":
         return UniformPredictor(len(vocab))
     if method == "unigram":
-        if train_ids is None:
-            from .char_data import topic_split
-
-            train_ids = vocab.encode(topic_split().train)
-        return UnigramPredictor(train_ids, len(vocab))
+        return UnigramPredictor(_training_ids(vocab) if train_ids is None else train_ids, len(vocab))
     if method in ("lstm", "lstm-dynamic"):
         if model is None:
             from .char_model import load_shipped
@@ -386,15 +400,17 @@ def compress(text, method="lstm-dynamic", model=None, progress=None, return_bits
     text, escapes = split_escapes(text, vocab)
     predictor = make_predictor(method, model=model, vocab=vocab, **settings)
     lstm = isinstance(predictor, LSTMPredictor)
+    kn = isinstance(predictor, KneserNeyPredictor)
     fields = {
         "method": method,
         "num_chars": len(text),
         "text": _digest(original),
         "escapes": escapes,
         "vocabulary": _vocabulary_digest(vocab),
-        "model": bytes.fromhex(model_sha256(predictor.model))[:8] if lstm else bytes(8),  # before it learns
+        # the LSTM's weights before it learns; Kneser-Ney's training text (its counts)
+        "model": bytes.fromhex(model_sha256(predictor.model))[:8] if lstm else _training_digest() if kn else bytes(8),
         "lr": predictor.lr or 0.0 if lstm else 0.0,
-        "chunk_len": predictor.chunk_len or 0 if lstm else 0,
+        "chunk_len": predictor.chunk_len or 0 if lstm else predictor.order if kn else 0,
         "torch": torch.__version__ if lstm else "",
         "cpu": torch.backends.cpu.get_cpu_capability() if lstm else "",
     }
@@ -487,6 +503,13 @@ def decompress(data, model=None, progress=None, allow_other_machine=False):
         _check_environment(header, model, allow_other_machine)
         if method == "lstm-dynamic":
             settings = {"lr": header["lr"], "chunk_len": header["chunk_len"]}
+    if method.startswith("kn"):
+        if header["model"] != _training_digest():
+            raise CompressionError(
+                "This file was compressed with Kneser-Ney counted on another training text: its probabilities "
+                "cannot be reproduced here. Decompress it with the course version that compressed it."
+            )
+        settings = {"chunk_len": header["chunk_len"]}
     predictor = make_predictor(method, model=model, vocab=vocab, **settings)
     ids, _ = code(predictor, data=payload, num_chars=header["num_chars"], progress=progress)
     try:

@@ -8,6 +8,7 @@ import pytest
 from lstm_helpers.char_baselines import (
     COMPRESSORS,
     KneserNey,
+    KneserNeyReader,
     best_order,
     compressor_bits_per_char,
     kneser_ney_discounts,
@@ -165,3 +166,20 @@ def test_compressors_use_the_training_text(name):
     alone = compressor_bits_per_char("", train[:200], name)
     given = compressor_bits_per_char(train, train[:200], name)
     assert given < alone
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+@pytest.mark.parametrize("vocab_size, order", [(4, 3), (6, 5), (3, 0), (5, 1)])
+def test_reader_one_character_at_a_time_equals_the_whole_text_rows(vocab_size, order, adaptive):
+    """What a decoder runs (only the characters read so far) gives exactly the rows of ``probabilities``."""
+    rng = np.random.default_rng(order)
+    train = rng.integers(0, vocab_size, 400)
+    held = np.concatenate([train[:30], rng.integers(0, vocab_size, 150)])  # seen and unseen contexts
+    kn = KneserNey(train, vocab_size, order)
+    reader, rows = KneserNeyReader(kn, adaptive), []
+    for w in held:
+        rows.append(reader.next_probs())
+        reader.observe(w)
+    np.testing.assert_array_equal(np.array(rows), kn.probabilities(held, adaptive=adaptive))
+    with pytest.raises(RuntimeError, match="next_probs"):
+        reader.observe(0)

@@ -242,3 +242,26 @@ def test_a_file_of_the_older_format_is_refused_by_name(tiny):
     older = MAGIC[:-1] + bytes([MAGIC[-1] - 1]) + data[len(MAGIC) :]
     with pytest.raises(CompressionError, match="another version"):
         decompress(older, model=tiny)
+
+
+@pytest.mark.parametrize("method", ["kn", "kn-adaptive"])
+def test_kneser_ney_files_decompress_on_their_own(method, excerpt):
+    """The decoder recomputes every Kneser-Ney row from what it has decoded: no table from the original text."""
+    text = excerpt[:600] + " é"
+    data, bits = compress(text, method, return_bits=True)
+    assert decompress(data) == text
+    header, _ = read_header(data)
+    assert header["method"] == method and header["chunk_len"] == compression.KN_ORDER
+    assert 8 * len(data) < 8 * 60 + 1.1 * bits.sum()  # the file is about the model's code length plus the header
+
+
+def test_kneser_ney_file_from_another_training_text_is_refused(excerpt):
+    data = bytearray(compress(excerpt[:50], "kn"))
+    header, payload = read_header(bytes(data))
+    start = len(compression.MAGIC) + 1 + 4 + 8 + 4 + 1 + 1 + 4  # the model field of the fixed header
+    data[start] ^= 0xFF
+    body_end = len(data) - len(payload) - 4
+    crc = zlib.crc32(bytes(data[len(compression.MAGIC) : body_end]) + payload)
+    data[body_end : body_end + 4] = crc.to_bytes(4, "big")
+    with pytest.raises(CompressionError, match="another training text"):
+        decompress(bytes(data))

@@ -248,7 +248,8 @@ def main(argv=None):
     p_compress = sub.add_parser("compress", help="compress a UTF-8 text file with the shipped model (notebook 11)")
     p_compress.add_argument("input")
     p_compress.add_argument("output")
-    p_compress.add_argument("--method", default="lstm-dynamic", help="lstm-dynamic (default), lstm, unigram, uniform")
+    p_compress.add_argument("--method", default="lstm-dynamic",
+                            help="lstm-dynamic (default), lstm, kn-adaptive, kn, unigram, uniform")
     p_decompress = sub.add_parser("decompress", help="restore a file made by compress, byte for byte")
     p_decompress.add_argument("input")
     p_decompress.add_argument("output")
