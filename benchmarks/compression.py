@@ -189,7 +189,7 @@ def main():
         "lstm": "CharLSTM shipped, static",
         "lstm-dynamic": "CharLSTM shipped, dynamic evaluation",
     }
-    for method in compression.METHODS[::-1]:
+    for method in ("uniform", "unigram", "lstm", "lstm-dynamic"):
         settings = {"lr": lr, "chunk_len": chunk} if method == "lstm-dynamic" else {}
         if method == "unigram":
             settings = {"train_ids": train_ids}
