@@ -306,10 +306,7 @@ class KneserNey:
             known = (contexts[k] >= 0) & (contexts[k] < self._counts._n_contexts(k))
             seen0.append((known & (_lookup(self._counts.keys[k], raw, np.where(known, grams[k], 0)) > 0)).tolist())
         grams_l, ids_l, ctx_l = grams.tolist(), ids.tolist(), contexts.tolist()
-        added = [{} for _ in range(K + 1)]  # per order: n-gram id -> count added (level counts)
-        ctx_added = [{} for _ in range(K + 1)]  # per order: context id -> [T, N1, N2, N3+] added
-        followers = [{} for _ in range(K + 1)]  # per order: context id -> {w: count added} (for full rows only)
-        new_seen = [set() for _ in range(K + 1)]  # per order: n-grams first seen in the held-out text
+        read = _ReadCounts(K, followers=full)  # what the held-out text added so far
         discounts = [(0.0,) + d for d in self.discounts]
         out = np.empty((n, V)) if full else np.empty(n)
         for t in range(n):
@@ -318,38 +315,19 @@ class KneserNey:
             p = np.full(V, 1.0 / V) if full else 1.0 / V
             for k in range(K + 1):
                 g, ctx = grams_l[k][t], ctx_l[k][t]
-                old = c0[k][t] + added[k].get(g, 0)
+                old = c0[k][t] + read.added[k].get(g, 0)
                 olds.append(old)
-                T, N1, N2, N3 = st0[k][t]
-                extra = ctx_added[k].get(ctx)
-                if extra is not None:
-                    T, N1, N2, N3 = T + extra[0], N1 + extra[1], N2 + extra[2], N3 + extra[3]
+                T, N1, N2, N3 = read.stats(k, ctx, st0[k][t])
                 if T > 0:
-                    D = discounts[k]
-                    gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
                     if full:
-                        row = self._row(k, ctx, followers[k].get(ctx))
-                        p = (np.maximum(row - np.array(D)[np.minimum(row, 3).astype(np.int64)], 0) + gamma * p) / T
+                        p = self._interpolate_row(p, k, ctx, (T, N1, N2, N3), read.followers[k].get(ctx))
                     else:
+                        D = discounts[k]
+                        gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
                         p = (max(old - D[min(old, 3)], 0) + gamma * p) / T
             out[t] = p
-            # update: the longest order counts every occurrence; order k < K counts a new distinct left extension
-            new = [not seen0[k][t] and grams_l[k][t] not in new_seen[k] for k in range(K + 1)]
-            for k in range(K + 1):
-                if k == K or new[k + 1]:
-                    g, ctx, old = grams_l[k][t], ctx_l[k][t], olds[k]
-                    added[k][g] = added[k].get(g, 0) + 1
-                    extra = ctx_added[k].setdefault(ctx, [0, 0, 0, 0])
-                    extra[0] += 1
-                    if old < 3:
-                        extra[old + 1] += 1
-                        if old:
-                            extra[old] -= 1
-                    if full:
-                        row = followers[k].setdefault(ctx, {})
-                        row[w] = row.get(w, 0) + 1
-                if new[k]:
-                    new_seen[k].add(grams_l[k][t])
+            read.add([ctx_l[k][t] for k in range(K + 1)], [grams_l[k][t] for k in range(K + 1)], olds,
+                     [seen0[k][t] for k in range(K + 1)], w)
         return out if full else -np.log2(out)
 
     def _row(self, k, ctx, extra):
@@ -363,6 +341,61 @@ class KneserNey:
         if extra:
             row[list(extra)] += list(extra.values())
         return row
+
+    def _interpolate_row(self, p, k, ctx, stats, extra):
+        """One order's step of the full adaptive row: order k's discounted counts after ``ctx`` (training plus
+        ``extra`` read), interpolated with the lower orders' row ``p``. ``stats`` is ``(T, N1, N2, N3+)``."""
+        T, N1, N2, N3 = stats
+        D = (0.0,) + self.discounts[k]
+        gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
+        row = self._row(k, ctx, extra)
+        return (np.maximum(row - np.array(D)[np.minimum(row, 3).astype(np.int64)], 0) + gamma * p) / T
+
+
+class _ReadCounts:
+    """What an adaptive ``KneserNey`` adds to its training counts while it reads, per order ``0..K``.
+
+    ``added``: n-gram id -> count added (level counts); ``ctx_added``: context id -> ``[T, N1, N2, N3+]`` added;
+    ``followers`` (if kept): context id -> {character: count added}, for full rows; ``new_seen``: n-grams first seen
+    in the text read. Shared by ``KneserNey.probabilities/bits(adaptive=True)`` and ``KneserNeyReader``.
+    """
+
+    def __init__(self, K, followers=True):
+        self.K = K
+        self.added = [{} for _ in range(K + 1)]
+        self.ctx_added = [{} for _ in range(K + 1)]
+        self.followers = [{} for _ in range(K + 1)] if followers else None
+        self.new_seen = [set() for _ in range(K + 1)]
+
+    def stats(self, k, ctx, trained):
+        """``(T, N1, N2, N3+)`` of context ``ctx`` of order k: the ``trained`` ones plus what was read."""
+        T, N1, N2, N3 = trained
+        extra = self.ctx_added[k].get(ctx)
+        if extra is not None:
+            T, N1, N2, N3 = T + extra[0], N1 + extra[1], N2 + extra[2], N3 + extra[3]
+        return T, N1, N2, N3
+
+    def add(self, contexts, grams, olds, seen, w):
+        """Count character ``w`` read after ``contexts`` (its n-grams ``grams``, their level counts ``olds`` before
+        it, and whether training had them, ``seen``): the longest order counts every occurrence; order k < K counts
+        a new distinct left extension."""
+        K = self.K
+        new = [not seen[k] and grams[k] not in self.new_seen[k] for k in range(K + 1)]
+        for k in range(K + 1):
+            if k == K or new[k + 1]:
+                g, ctx, old = grams[k], contexts[k], olds[k]
+                self.added[k][g] = self.added[k].get(g, 0) + 1
+                extra = self.ctx_added[k].setdefault(ctx, [0, 0, 0, 0])
+                extra[0] += 1
+                if old < 3:
+                    extra[old + 1] += 1
+                    if old:
+                        extra[old] -= 1
+                if self.followers is not None:
+                    row = self.followers[k].setdefault(ctx, {})
+                    row[w] = row.get(w, 0) + 1
+            if new[k]:
+                self.new_seen[k].add(grams[k])
 
 
 class KneserNeyReader:
@@ -381,11 +414,7 @@ class KneserNeyReader:
         K = model.order
         self.history = []  # the last K character ids read
         self.fresh = [{} for _ in range(K + 1)]  # per order: query -> fresh context id (adaptive only)
-        self.added = [{} for _ in range(K + 1)]  # per order: n-gram id -> count added
-        self.ctx_added = [{} for _ in range(K + 1)]  # per order: context id -> [T, N1, N2, N3+] added
-        self.followers = [{} for _ in range(K + 1)]  # per order: context id -> {w: count added}
-        self.new_seen = [set() for _ in range(K + 1)]  # per order: n-grams first seen in the text read
-        self.discounts = [(0.0,) + d for d in model.discounts]
+        self.read = _ReadCounts(K)  # what the text read so far added to the counts (adaptive only)
         self._contexts = None
 
     def _current_contexts(self):
@@ -419,15 +448,10 @@ class KneserNeyReader:
         p = np.full(V, 1.0 / V)
         for k, ctx in enumerate(contexts):
             known = 0 <= ctx < m._counts._n_contexts(k)
-            T, N1, N2, N3 = (int(v) for v in m._stats[k][:, ctx]) if known else (0, 0, 0, 0)
-            extra = self.ctx_added[k].get(ctx)
-            if extra is not None:
-                T, N1, N2, N3 = T + extra[0], N1 + extra[1], N2 + extra[2], N3 + extra[3]
-            if T > 0:
-                D = self.discounts[k]
-                gamma = D[1] * N1 + D[2] * N2 + D[3] * N3
-                row = m._row(k, ctx, self.followers[k].get(ctx))
-                p = (np.maximum(row - np.array(D)[np.minimum(row, 3).astype(np.int64)], 0) + gamma * p) / T
+            trained = (int(v) for v in m._stats[k][:, ctx]) if known else (0, 0, 0, 0)
+            stats = self.read.stats(k, ctx, trained)
+            if stats[0] > 0:
+                p = m._interpolate_row(p, k, ctx, stats, self.read.followers[k].get(ctx))
         return p
 
     def observe(self, w):
@@ -441,25 +465,11 @@ class KneserNeyReader:
             olds, seen = [], []
             for k, (ctx, g) in enumerate(zip(contexts, grams, strict=True)):
                 c, _ = m._train_values(np.array([ctx]), np.array([w]), k)
-                olds.append(int(c[0]) + self.added[k].get(g, 0))
+                olds.append(int(c[0]) + self.read.added[k].get(g, 0))
                 known = 0 <= ctx < m._counts._n_contexts(k)
                 raw = int(_lookup(m._counts.keys[k], m._counts.raw[k], np.array([g]))[0]) if known else 0
                 seen.append(known and raw > 0)
-            new = [not seen[k] and grams[k] not in self.new_seen[k] for k in range(K + 1)]
-            for k in range(K + 1):
-                if k == K or new[k + 1]:
-                    g, ctx, old = grams[k], contexts[k], olds[k]
-                    self.added[k][g] = self.added[k].get(g, 0) + 1
-                    extra = self.ctx_added[k].setdefault(ctx, [0, 0, 0, 0])
-                    extra[0] += 1
-                    if old < 3:
-                        extra[old + 1] += 1
-                        if old:
-                            extra[old] -= 1
-                    row = self.followers[k].setdefault(ctx, {})
-                    row[w] = row.get(w, 0) + 1
-                if new[k]:
-                    self.new_seen[k].add(grams[k])
+            self.read.add(contexts, grams, olds, seen, w)
         self.history = (self.history + [w])[-K:] if K else []
         self._contexts = None
 
