@@ -14,7 +14,6 @@ stored results with
 
 import argparse
 import json
-import multiprocessing
 import platform
 import statistics
 import time
@@ -22,10 +21,10 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .char_data import DATA_DIR, load_vocabulary, topic_split
 from .char_model import train_char_model
+from .char_training import load_stored, run_one_thread_each
 
 __all__ = [
     "ARCHITECTURE_ABLATION_FILE",
@@ -149,21 +148,12 @@ def variant_run(name, seed, stop_at=None, plan=None):
     }
 
 
-def _one_thread_run(args):
-    torch.set_num_threads(1)
-    return variant_run(*args)
-
-
 def run_architecture_ablation(progress=True, jobs=1, plan=None):
     """Every (variant, seed) run of ``plan`` (default ``ARCHITECTURE_PLAN``): the stored JSON's content."""
     plan = plan or ARCHITECTURE_PLAN
     runs = [(name, seed, None, plan) for seed in plan["seeds"] for name in VARIANTS]
     start = time.perf_counter()
-    if jobs > 1:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            records = list(tqdm(pool.imap(_one_thread_run, runs), total=len(runs), desc="runs", disable=not progress))
-    else:
-        records = [_one_thread_run(run) for run in tqdm(runs, desc="runs", disable=not progress)]
+    records = run_one_thread_each(variant_run, runs, jobs=jobs, desc="runs", progress=progress)
     return {
         "description": "Architecture ablation for the capstone's model: one change at a time from the shipped recipe",
         "command": ARCHITECTURE_COMMAND + ("" if plan is ARCHITECTURE_PLAN else " --full-text"),
@@ -179,10 +169,7 @@ def run_architecture_ablation(progress=True, jobs=1, plan=None):
 
 def load_architecture_ablation(path=ARCHITECTURE_ABLATION_FILE):
     """The stored architecture ablation (see ``run_architecture_ablation``)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing. Restore it from git or rebuild it with `{ARCHITECTURE_COMMAND}`.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_stored(path, ARCHITECTURE_COMMAND)
 
 
 def architecture_summary(runs, margin=0.01, score="best"):

@@ -29,6 +29,8 @@ __all__ = [
     "run_dropout_ablation",
     "load_dropout_ablation",
     "dropout_counts",
+    "run_one_thread_each",
+    "load_stored",
     "MIN_OWN_TEXT_CHARS",
     "prepare_own_text",
     "train_on_text",
@@ -91,10 +93,37 @@ def dropout_run(dropout, seed, num_steps=None):
     return {"dropout": dropout, "seed": seed, "seconds": round(result["seconds"], 1), "curve": curve}
 
 
-def _one_thread_run(args):
+def _one_thread_call(call):
+    fn, args = call
     torch.set_num_threads(1)
+    return fn(*args)
+
+
+def run_one_thread_each(fn, runs, jobs=1, desc="runs", progress=True):
+    """``[fn(*args) for args in runs]``, each call on one thread, with a progress bar.
+
+    ``jobs > 1`` makes the calls in that many spawned processes (``fn`` must be a module-level function); every
+    run seeds itself, so the results are the same as one after the other. Used by the dropout ablation here and the
+    architecture ablation (``char_ablation``).
+    """
+    calls = [(fn, tuple(args)) for args in runs]
+    if jobs > 1:
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            return list(tqdm(pool.imap(_one_thread_call, calls), total=len(calls), desc=desc, disable=not progress))
+    return [_one_thread_call(call) for call in tqdm(calls, desc=desc, disable=not progress)]
+
+
+def load_stored(path, command):
+    """A stored experiment's JSON, or a ``FileNotFoundError`` that says how to rebuild it with ``command``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing. Restore it from git or rebuild it with `{command}`.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _timed_dropout_run(dropout, seed):
     start = time.process_time()
-    return dropout_run(*args), time.process_time() - start
+    return dropout_run(dropout, seed), time.process_time() - start
 
 
 def run_dropout_ablation(progress=True, jobs=1):
@@ -104,13 +133,7 @@ def run_dropout_ablation(progress=True, jobs=1):
     same as one after the other.
     """
     runs = [(p, s) for s in DROPOUT_PLAN["seeds"] for p in DROPOUT_PLAN["dropouts"]]
-    if jobs > 1:
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            done = list(
-                tqdm(pool.imap(_one_thread_run, runs), total=len(runs), desc="dropout runs", disable=not progress)
-            )
-    else:
-        done = [_one_thread_run(run) for run in tqdm(runs, desc="dropout runs", disable=not progress)]
+    done = run_one_thread_each(_timed_dropout_run, runs, jobs=jobs, desc="dropout runs", progress=progress)
     records = [record for record, _ in done]
     return {
         "description": "Notebook 09: dropout 0 / 0.2 / 0.5 on a slice of the training text, one change at a time",
@@ -127,10 +150,7 @@ def run_dropout_ablation(progress=True, jobs=1):
 
 def load_dropout_ablation(path=DROPOUT_ABLATION_FILE):
     """The stored dropout ablation (see ``run_dropout_ablation``)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing. Restore it from git or rebuild it with `{DROPOUT_COMMAND}`.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_stored(path, DROPOUT_COMMAND)
 
 
 def dropout_counts(runs):
